@@ -1,0 +1,1 @@
+#include <ndpi/ndpi_api.h>
