@@ -1,0 +1,135 @@
+//! One bidirectional flow as a worker keeps it.
+
+use crate::flow_key::{FlowKey, Side};
+use ndpi::{Classification, Dissection};
+use ntopng_wire::{ipproto, Addr};
+
+/// Packets and bytes in one direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counters {
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+impl Counters {
+    #[inline]
+    pub fn add(&mut self, bytes: u32) {
+        self.packets += 1;
+        self.bytes += bytes as u64;
+    }
+    pub fn merge(&mut self, o: &Counters) {
+        self.packets += o.packets;
+        self.bytes += o.bytes;
+    }
+}
+
+/// TCP flag bits as ntopng reports them.
+pub mod tcp_flags {
+    pub const FIN: u8 = 0x01;
+    pub const SYN: u8 = 0x02;
+    pub const RST: u8 = 0x04;
+    pub const ACK: u8 = 0x10;
+}
+
+/// Index of a host or MAC in its worker's table; `NONE` when the table was full.
+pub type Slot = u32;
+pub const NONE: Slot = u32::MAX;
+
+/// Where a flow is in its nDPI life.
+pub enum Detection {
+    /// nDPI still sees its packets.
+    InProgress(Dissection),
+    /// Final: nDPI's state has been freed.
+    Done(Classification),
+    /// DPI is off.
+    Disabled,
+}
+
+pub struct Flow {
+    pub key: FlowKey,
+    /// The key side that is the client.
+    pub client: Side,
+    /// ntopng's peer-swap heuristic asked for a swap; it happens on the next reverse packet.
+    pub swap_pending: bool,
+    pub swapped: bool,
+    pub cli2srv: Counters,
+    pub srv2cli: Counters,
+    pub cli2srv_flags: u8,
+    pub srv2cli_flags: u8,
+    pub first_seen_ns: u64,
+    pub last_seen_ns: u64,
+    pub cli_mac: [u8; 6],
+    pub srv_mac: [u8; 6],
+    pub cli_host: Slot,
+    pub srv_host: Slot,
+    pub cli_mac_slot: Slot,
+    pub srv_mac_slot: Slot,
+    pub detection: Detection,
+}
+
+impl Flow {
+    pub fn client(&self) -> (Addr, u16) {
+        self.key.endpoint(self.client)
+    }
+
+    pub fn server(&self) -> (Addr, u16) {
+        self.key.endpoint(other(self.client))
+    }
+
+    pub fn packets(&self) -> u64 {
+        self.cli2srv.packets + self.srv2cli.packets
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.cli2srv.bytes + self.srv2cli.bytes
+    }
+
+    pub fn classification(&self) -> Option<&Classification> {
+        match &self.detection {
+            Detection::Done(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// ntopng's swap heuristic, evaluated on a flow's first packet: a TCP flow that did not
+    /// start with a SYN, whose client port is lower than its server port, is probably seen
+    /// from the wrong side. UDP is never swapped; port 0 or a unicast-to-broadcast flow neither.
+    pub fn wants_swap(&self, first_flags: u8) -> bool {
+        if self.key.l4_proto != ipproto::TCP || first_flags & tcp_flags::SYN != 0 {
+            return false;
+        }
+        let (c, cp) = self.client();
+        let (s, sp) = self.server();
+        if cp == 0 || sp == 0 || (!c.is_broad_multicast() && s.is_broad_multicast()) {
+            return false;
+        }
+        cp < sp
+    }
+
+    /// Performs a pending swap: endpoints, MACs, hosts and flags change sides; the counters
+    /// stay where they were counted (as ntopng does).
+    pub fn swap(&mut self) {
+        self.client = other(self.client);
+        std::mem::swap(&mut self.cli_mac, &mut self.srv_mac);
+        std::mem::swap(&mut self.cli_host, &mut self.srv_host);
+        std::mem::swap(&mut self.cli_mac_slot, &mut self.srv_mac_slot);
+        std::mem::swap(&mut self.cli2srv_flags, &mut self.srv2cli_flags);
+        self.swap_pending = false;
+        self.swapped = true;
+    }
+
+    /// Both sides sent FIN, or someone sent RST.
+    pub fn tcp_closed(&self) -> bool {
+        self.key.l4_proto == ipproto::TCP
+            && ((self.cli2srv_flags & self.srv2cli_flags & tcp_flags::FIN != 0)
+                || (self.cli2srv_flags | self.srv2cli_flags) & tcp_flags::RST != 0)
+    }
+}
+
+#[inline]
+pub fn other(s: Side) -> Side {
+    match s {
+        Side::Lo => Side::Hi,
+        Side::Hi => Side::Lo,
+    }
+}

@@ -1,0 +1,29 @@
+//! The monitoring engine: packets in, flows/hosts/MACs/interface counters out.
+//!
+//! Layout (one concept per module):
+//! * [`flow_key`]: the direction-free flow identity and the symmetric hash that steers both
+//!   directions of a flow to one worker.
+//! * [`flow`], [`flow_table`]: a worker's flows (slab + index, idle expiry).
+//! * [`host`], [`mac`], [`iface`]: per-worker host, MAC and interface accounting, merged on read.
+//! * [`worker`]: the per-core loop body: decode result -> flow -> nDPI -> hosts.
+//! * [`offline`]: reads capture files at full speed, steering packets to N workers.
+//! * [`sink`]: where ended flows go (`-F jsonl;path`, ...), off the workers' path.
+//! * [`snapshot`]: merged, owned view of the state for reading back.
+
+pub mod config;
+pub mod flow;
+pub mod flow_key;
+pub mod flow_table;
+pub mod host;
+pub mod iface;
+pub mod local_nets;
+pub mod mac;
+pub mod offline;
+pub mod sink;
+pub mod snapshot;
+pub mod worker;
+
+pub use config::EngineConfig;
+pub use local_nets::LocalNetworks;
+pub use offline::{run_capture, OfflineResult};
+pub use snapshot::Snapshot;

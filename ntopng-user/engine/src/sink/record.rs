@@ -1,0 +1,62 @@
+//! An ended flow, owned, as the sinks receive it.
+
+use crate::flow::{Counters, Flow};
+use ndpi::Classification;
+use ntopng_wire::Addr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// No packet for the idle timeout (packet time).
+    Idle,
+    /// Both FINs or a RST, then idle.
+    TcpClosed,
+    /// The daemon stopped or the capture ended with `--shutdown-when-done`.
+    Shutdown,
+}
+
+#[derive(Debug, Clone)]
+pub struct FlowRecord {
+    pub client: (Addr, u16),
+    pub server: (Addr, u16),
+    pub cli_mac: [u8; 6],
+    pub srv_mac: [u8; 6],
+    pub vlan: u16,
+    pub l4_proto: u8,
+    pub ip_version: u8,
+    pub cli2srv: Counters,
+    pub srv2cli: Counters,
+    pub cli2srv_flags: u8,
+    pub srv2cli_flags: u8,
+    pub first_seen_ns: u64,
+    pub last_seen_ns: u64,
+    /// `None` when DPI is disabled.
+    pub classification: Option<Classification>,
+    pub swapped: bool,
+    pub ntopng_key: u32,
+    pub end_reason: EndReason,
+}
+
+impl FlowRecord {
+    pub fn from_flow(f: &Flow, classification: Option<Classification>, end_reason: EndReason) -> FlowRecord {
+        FlowRecord {
+            client: f.client(),
+            server: f.server(),
+            cli_mac: f.cli_mac,
+            srv_mac: f.srv_mac,
+            vlan: f.key.vlan,
+            l4_proto: f.key.l4_proto,
+            ip_version: f.key.ip_version,
+            cli2srv: f.cli2srv,
+            srv2cli: f.srv2cli,
+            cli2srv_flags: f.cli2srv_flags,
+            srv2cli_flags: f.srv2cli_flags,
+            first_seen_ns: f.first_seen_ns,
+            last_seen_ns: f.last_seen_ns,
+            classification,
+            swapped: f.swapped,
+            ntopng_key: f.key.ntopng_key(),
+            end_reason,
+        }
+    }
+}

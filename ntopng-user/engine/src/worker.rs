@@ -1,0 +1,358 @@
+//! The per-core loop body: one decoded frame in, flows, hosts, MACs and counters updated.
+//! A worker owns its shard outright: nothing here takes a lock, and nothing allocates per
+//! packet (only per new flow, host or MAC).
+
+use crate::config::{EngineConfig, LOCAL_HOST_IDLE_NS, PURGE_FRACTION, PURGE_PERIOD_NS, REMOTE_HOST_IDLE_NS};
+use crate::flow::{Counters, Detection, Flow, NONE};
+use crate::flow_key::{FlowKey, Side};
+use crate::flow_table::FlowTable;
+use crate::host::{HostKey, HostTable};
+use crate::iface::IfaceCounters;
+use crate::mac::MacTable;
+use crate::sink::{EndReason, FlowRecord, SinkQueue, BATCH};
+use hashbrown::HashMap;
+use ndpi::{Detector, Dissection, Verdict};
+use ntopng_capture::Frame;
+use ntopng_wire::{ether::ethertype, Decoded, PacketInfo};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// State shared by the workers of one interface: the configuration and the interface-wide
+/// flow and host counts behind the caps (touched once per new or ended entry, never per packet).
+pub struct Shared {
+    pub cfg: EngineConfig,
+    pub flows: AtomicUsize,
+    pub hosts: AtomicUsize,
+}
+
+impl Shared {
+    pub fn new(cfg: EngineConfig) -> Arc<Shared> {
+        Arc::new(Shared { cfg, flows: AtomicUsize::new(0), hosts: AtomicUsize::new(0) })
+    }
+
+    fn admit(counter: &AtomicUsize, cap: usize) -> bool {
+        counter.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| (n < cap).then_some(n + 1)).is_ok()
+    }
+}
+
+/// Per-protocol totals of a set of flows (ndpiReader's summary lines).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct L7Totals {
+    pub packets: u64,
+    pub bytes: u64,
+    pub flows: u64,
+}
+
+impl L7Totals {
+    pub fn add_flow(&mut self, f: &Flow) {
+        self.packets += f.packets();
+        self.bytes += f.bytes();
+        self.flows += 1;
+    }
+    pub fn merge(&mut self, o: &L7Totals) {
+        self.packets += o.packets;
+        self.bytes += o.bytes;
+        self.flows += o.flows;
+    }
+}
+
+/// What a worker owns.
+#[derive(Default)]
+pub struct WorkerState {
+    pub flows: FlowTable,
+    pub hosts: HostTable,
+    pub macs: MacTable,
+    pub iface: IfaceCounters,
+    /// L7 totals of flows that have ended (live flows are added on read).
+    pub l7_ended: HashMap<u16, L7Totals>,
+}
+
+pub struct Worker {
+    pub id: usize,
+    detector: Option<Detector>,
+    pub state: WorkerState,
+    shared: Arc<Shared>,
+    sink: Option<SinkQueue>,
+    ended: Vec<FlowRecord>,
+    next_purge_ns: u64,
+    /// Latest packet time seen (the clock of a capture file).
+    pub last_packet_ns: u64,
+}
+
+impl Worker {
+    pub fn new(id: usize, shared: Arc<Shared>, sink: Option<SinkQueue>) -> Result<Worker, ndpi::DetectorError> {
+        let detector = shared.cfg.ndpi.as_ref().map(Detector::new).transpose()?;
+        Ok(Worker {
+            id,
+            detector,
+            state: WorkerState::default(),
+            shared,
+            sink,
+            ended: Vec::new(),
+            next_purge_ns: 0,
+            last_packet_ns: 0,
+        })
+    }
+
+    /// Accounts one frame that the decoder has already looked at.
+    #[inline]
+    pub fn process(&mut self, frame: &Frame<'_>, decoded: &Decoded) {
+        let now = frame.ts_ns;
+        if now > self.last_packet_ns {
+            self.last_packet_ns = now;
+        }
+        // Bytes are captured bytes, as ndpiReader counts them (equal to the wire length on
+        // live capture; smaller only for snaplen-cut capture files). The wire total is kept too.
+        let len = frame.caplen();
+        self.state.iface.total.add(len);
+        self.state.iface.wire_bytes += frame.wire_len as u64;
+        match decoded {
+            Decoded::Dropped(reason) => self.state.iface.decode_drops[reason.index()] += 1,
+            Decoded::NonIp(n) => {
+                let st = &mut self.state;
+                st.iface.non_ip.add(len);
+                if n.ethertype == ethertype::ARP {
+                    st.iface.arp.add(len);
+                }
+                let s = st.macs.find_or_insert(n.src_mac, now);
+                if let Some(m) = st.macs.get_mut(s) {
+                    m.sent.add(len);
+                    m.last_seen_ns = now;
+                }
+                let d = st.macs.find_or_insert(n.dst_mac, now);
+                if let Some(m) = st.macs.get_mut(d) {
+                    m.rcvd.add(len);
+                    m.last_seen_ns = now;
+                }
+            }
+            Decoded::Ip(p) => self.account_ip(frame, p, now, len),
+        }
+        if self.shared.cfg.purge_idle && now >= self.next_purge_ns {
+            if self.next_purge_ns != 0 {
+                self.purge_idle(now);
+            }
+            self.next_purge_ns = now + PURGE_PERIOD_NS;
+        }
+    }
+
+    fn account_ip(&mut self, frame: &Frame<'_>, p: &PacketInfo, now: u64, len: u32) {
+        let iface = &mut self.state.iface;
+        iface.ip.add(len);
+        if p.ip_version == 4 {
+            iface.ipv4.add(len);
+        } else {
+            iface.ipv6.add(len);
+        }
+        iface.l4[p.l4_proto as usize].add(len);
+
+        let (key, side) = FlowKey::of(p);
+        let slot = match self.state.flows.find(&key) {
+            Some(s) => s,
+            None => match self.new_flow(key, side, p, now) {
+                Some(s) => s,
+                None => {
+                    self.state.iface.flow_overflow += 1;
+                    return;
+                }
+            },
+        };
+        let WorkerState { flows, hosts, macs, .. } = &mut self.state;
+        let flow = flows.get_mut(slot);
+        let mut from_client = side == flow.client;
+        if !from_client && flow.swap_pending {
+            flow.swap();
+            if let Some(h) = hosts.get_mut(flow.cli_host) {
+                h.active_flows_as_server -= 1;
+                h.active_flows_as_client += 1;
+                h.total_flows_as_server -= 1;
+                h.total_flows_as_client += 1;
+            }
+            if let Some(h) = hosts.get_mut(flow.srv_host) {
+                h.active_flows_as_client -= 1;
+                h.active_flows_as_server += 1;
+                h.total_flows_as_client -= 1;
+                h.total_flows_as_server += 1;
+            }
+            from_client = true;
+        }
+        flow.swap_pending = false;
+        let (dir, flags, sender, receiver, smac, rmac) = if from_client {
+            (&mut flow.cli2srv, &mut flow.cli2srv_flags, flow.cli_host, flow.srv_host, flow.cli_mac_slot, flow.srv_mac_slot)
+        } else {
+            (&mut flow.srv2cli, &mut flow.srv2cli_flags, flow.srv_host, flow.cli_host, flow.srv_mac_slot, flow.cli_mac_slot)
+        };
+        dir.add(len);
+        *flags |= p.tcp_flags;
+        flow.last_seen_ns = now;
+        if let Some(h) = hosts.get_mut(sender) {
+            h.sent.add(len);
+            h.last_seen_ns = now;
+            h.mac = p.src_mac;
+        }
+        if let Some(h) = hosts.get_mut(receiver) {
+            h.rcvd.add(len);
+            h.last_seen_ns = now;
+        }
+        if let Some(m) = macs.get_mut(smac) {
+            m.sent.add(len);
+            m.last_seen_ns = now;
+        }
+        if let Some(m) = macs.get_mut(rmac) {
+            m.rcvd.add(len);
+            m.last_seen_ns = now;
+        }
+        let packets = flow.packets() as u32;
+        if let Detection::InProgress(d) = &mut flow.detection {
+            let det = self.detector.as_mut().expect("dissections exist only with a detector");
+            let l3 = &frame.data[p.l3_offset..];
+            if let Verdict::Done(c) = d.feed(det, l3, now / 1_000_000, packets) {
+                // Frees nDPI's state now: a classified flow keeps only its classification.
+                flow.detection = Detection::Done(c);
+            }
+        }
+    }
+
+    fn new_flow(&mut self, key: FlowKey, side: Side, p: &PacketInfo, now: u64) -> Option<u32> {
+        let shared = &*self.shared;
+        if !Shared::admit(&shared.flows, shared.cfg.max_flows) {
+            return None;
+        }
+        let st = &mut self.state;
+        st.iface.flows_created += 1;
+        let mut host = |addr, overflow: &mut u64| {
+            let s = st.hosts.find_or_insert(
+                HostKey { addr, vlan: p.vlan },
+                now,
+                || Shared::admit(&shared.hosts, shared.cfg.max_hosts),
+                |a| shared.cfg.local_networks.network_of(a),
+            );
+            if s == NONE {
+                *overflow += 1;
+            }
+            s
+        };
+        let mut overflow = 0;
+        let cli_host = host(p.src, &mut overflow);
+        let srv_host = host(p.dst, &mut overflow);
+        st.iface.host_overflow += overflow;
+        let detection = match self.detector {
+            Some(_) => Detection::InProgress(Dissection::new(p.l4_proto)),
+            None => Detection::Disabled,
+        };
+        let mut flow = Flow {
+            key,
+            client: side,
+            swap_pending: false,
+            swapped: false,
+            cli2srv: Counters::default(),
+            srv2cli: Counters::default(),
+            cli2srv_flags: 0,
+            srv2cli_flags: 0,
+            first_seen_ns: now,
+            last_seen_ns: now,
+            cli_mac: p.src_mac,
+            srv_mac: p.dst_mac,
+            cli_host,
+            srv_host,
+            cli_mac_slot: st.macs.find_or_insert(p.src_mac, now),
+            srv_mac_slot: st.macs.find_or_insert(p.dst_mac, now),
+            detection,
+        };
+        flow.swap_pending = flow.wants_swap(p.tcp_flags);
+        let has_ports = p.src_port != 0 || p.dst_port != 0;
+        if let Some(h) = st.hosts.get_mut(cli_host) {
+            h.active_flows_as_client += 1;
+            h.total_flows_as_client += 1;
+            h.contacted_peers.insert(p.dst);
+            if has_ports {
+                h.contacted_server_ports.insert(p.dst_port);
+            }
+        }
+        if let Some(h) = st.hosts.get_mut(srv_host) {
+            h.active_flows_as_server += 1;
+            h.total_flows_as_server += 1;
+            h.contacted_peers.insert(p.src);
+            if has_ports {
+                h.server_ports.insert(p.dst_port);
+            }
+        }
+        Some(st.flows.insert(flow))
+    }
+
+    /// Ends flows idle for the timeout (packet time), visiting a fraction of the table per
+    /// call as ntopng does, then drops hosts with no flows left that have been idle too.
+    pub fn purge_idle(&mut self, now: u64) {
+        let idle = self.shared.cfg.flow_idle_ns;
+        for slot in self.state.flows.next_scan_window(PURGE_FRACTION, 1024) {
+            let Some(f) = self.state.flows.get(slot as u32) else { continue };
+            if now > f.last_seen_ns + idle {
+                let reason = if f.tcp_closed() { EndReason::TcpClosed } else { EndReason::Idle };
+                self.end_flow(slot as u32, reason);
+            }
+        }
+        for slot in self.state.hosts.idle(now, LOCAL_HOST_IDLE_NS, REMOTE_HOST_IDLE_NS) {
+            if self.state.hosts.remove(slot).is_some() {
+                self.shared.hosts.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        self.flush_ended();
+    }
+
+    fn end_flow(&mut self, slot: u32, reason: EndReason) {
+        let mut flow = self.state.flows.remove(slot);
+        self.shared.flows.fetch_sub(1, Ordering::Relaxed);
+        let classification = match std::mem::replace(&mut flow.detection, Detection::Disabled) {
+            Detection::InProgress(mut d) => Some(d.give_up(self.detector.as_mut().expect("detector"))),
+            Detection::Done(c) => Some(c),
+            Detection::Disabled => None,
+        };
+        let proto = classification.as_ref().map_or(0, |c| c.counted_protocol());
+        self.state.l7_ended.entry(proto).or_default().add_flow(&flow);
+        if let Some(h) = self.state.hosts.get_mut(flow.cli_host) {
+            h.active_flows_as_client -= 1;
+        }
+        if let Some(h) = self.state.hosts.get_mut(flow.srv_host) {
+            h.active_flows_as_server -= 1;
+        }
+        if self.sink.is_some() {
+            self.ended.push(FlowRecord::from_flow(&flow, classification, reason));
+            if self.ended.len() >= BATCH {
+                self.flush_ended();
+            }
+        }
+    }
+
+    fn flush_ended(&mut self) {
+        if let Some(q) = &self.sink {
+            if !self.ended.is_empty() {
+                let batch = std::mem::replace(&mut self.ended, Vec::with_capacity(BATCH));
+                self.state.iface.sink_drops += q.send(batch);
+            }
+        }
+    }
+
+    /// End of a capture file: flows still in detection are given up (with guessing), exactly
+    /// as ndpiReader does before it prints its results. The flows themselves stay.
+    pub fn end_of_input(&mut self) {
+        let Some(det) = self.detector.as_mut() else { return };
+        for f in self.state.flows.iter_mut() {
+            if let Detection::InProgress(d) = &mut f.detection {
+                let c = d.give_up(det);
+                f.detection = Detection::Done(c);
+            }
+        }
+    }
+
+    /// Ends every flow (shutdown) and hands them to the sinks; closes this worker's queue.
+    pub fn shutdown(&mut self) {
+        for slot in self.state.flows.slots() {
+            self.end_flow(slot, EndReason::Shutdown);
+        }
+        self.flush_ended();
+        self.sink = None;
+    }
+
+    pub fn flows(&self) -> &FlowTable {
+        &self.state.flows
+    }
+}
