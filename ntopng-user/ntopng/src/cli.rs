@@ -1,0 +1,106 @@
+//! ntopng's command line, so operators' habits and config files carry over.
+
+use clap::{ArgAction, Parser};
+use std::path::PathBuf;
+
+/// ntopng-compatible network traffic monitor.
+#[derive(Parser, Debug, Clone)]
+#[command(name = "ntopng", version, about, disable_version_flag = true)]
+pub struct Cli {
+    /// Interface name or capture file (pcap/pcapng; `-` for stdin). Repeatable.
+    #[arg(short = 'i', long = "interface", value_name = "IFACE|FILE", action = ArgAction::Append)]
+    pub interfaces: Vec<String>,
+
+    /// Local networks: comma-separated CIDRs (each optionally `=alias`) or a file. Repeatable.
+    #[arg(short = 'm', long = "local-networks", value_name = "NETS", action = ArgAction::Append)]
+    pub local_networks: Vec<String>,
+
+    /// HTTP port: `port`, `:port` (loopback) or `addr:port`; 0 disables.
+    #[arg(short = 'w', long = "http-port", default_value = "3000")]
+    pub http_port: String,
+
+    /// HTTPS port (0 = disabled).
+    #[arg(short = 'W', long = "https-port", default_value = "0")]
+    pub https_port: String,
+
+    /// Data directory.
+    #[arg(short = 'd', long = "data-dir", default_value = "/var/lib/ntopng")]
+    pub data_dir: PathBuf,
+
+    /// Redis: `[host[:port[:password]]][@db]`. Without it the embedded store is used.
+    #[arg(short = 'r', long = "redis")]
+    pub redis: Option<String>,
+
+    /// Max hosts per interface (at least 1024, as ntopng).
+    #[arg(short = 'x', long = "max-num-hosts", default_value_t = 131072)]
+    pub max_hosts: usize,
+
+    /// Max flows per interface (at least 1024, as ntopng); new flows past it are counted and dropped.
+    #[arg(short = 'X', long = "max-num-flows", default_value_t = 131072)]
+    pub max_flows: usize,
+
+    /// BPF filter applied to every interface.
+    #[arg(short = 'B', long = "packet-filter")]
+    pub packet_filter: Option<String>,
+
+    /// Cores to pin capture workers to, comma separated.
+    #[arg(short = 'g', long = "core-affinity", value_delimiter = ',')]
+    pub core_affinity: Vec<usize>,
+
+    /// nDPI custom protocols file (companion categories/risky-domain/JA3/SHA1 files beside it are loaded too).
+    #[arg(short = 'p', long = "ndpi-protocols")]
+    pub ndpi_protocols: Option<PathBuf>,
+
+    /// Flow export, e.g. `jsonl;/path/flows.jsonl`. Repeatable.
+    #[arg(short = 'F', long = "dump-flows", action = ArgAction::Append)]
+    pub dump_flows: Vec<String>,
+
+    /// Exit once every capture file has been read (ends all flows into the sinks first).
+    #[arg(long = "shutdown-when-done")]
+    pub shutdown_when_done: bool,
+
+    /// Purge idle flows and hosts while reading capture files (packet time).
+    #[arg(long = "pcap-file-purge-flows")]
+    pub pcap_file_purge_flows: bool,
+
+    /// Disable web login: `1` for everybody, `0` for requests from 127.0.0.1.
+    #[arg(short = 'l', long = "disable-login", num_args = 0..=1, default_missing_value = "1",
+          value_parser = clap::builder::PossibleValuesParser::new(["0", "1"]))]
+    pub disable_login: Option<String>,
+
+    /// Worker threads per interface (default: one per available core).
+    #[arg(long = "workers")]
+    pub workers: Option<usize>,
+
+    /// Key flows on VLAN 0 whatever the tags.
+    #[arg(long = "ignore-vlans")]
+    pub ignore_vlans: bool,
+
+    /// Do not look inside GTP-U/TZSP/CAPWAP tunnels.
+    #[arg(long = "no-tunnel-decoding")]
+    pub no_tunnel_decoding: bool,
+
+    /// Turn nDPI off (flows are accounted but not classified; for benchmarks).
+    #[arg(long = "no-dpi")]
+    pub no_dpi: bool,
+
+    /// Do not drop privileges (accepted for compatibility: this build does not change user).
+    #[arg(short = 's', long = "dont-change-user")]
+    pub dont_change_user: bool,
+
+    /// PID file.
+    #[arg(short = 'G', long = "pid")]
+    pub pid_file: Option<PathBuf>,
+
+    /// Instance name.
+    #[arg(short = 'N', long = "instance-name")]
+    pub instance_name: Option<String>,
+
+    /// Verbosity 0 (errors) .. 6 (debug).
+    #[arg(short = 'v', long = "verbose", default_value_t = 2)]
+    pub verbose: u8,
+
+    /// Print the version and exit.
+    #[arg(short = 'V', long = "version", action = ArgAction::Version)]
+    pub version: Option<bool>,
+}

@@ -1,0 +1,242 @@
+//! The `ntopng` daemon: command line and configuration file, wiring of sources, engine and
+//! sinks, signals.
+
+mod cli;
+mod config_file;
+
+use clap::Parser;
+use cli::Cli;
+use ndpi::{Detector, DetectorConfig, ProtocolNames};
+use ntopng_engine::sink::{parse_dump_spec, spawn_sinks, DumpSpec, FlowSink, JsonlSink};
+use ntopng_engine::{run_capture, EngineConfig, LocalNetworks, OfflineResult};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn main() -> ExitCode {
+    let args = match gather_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("ntopng: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_logging(cli.verbose);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!("{e}");
+            eprintln!("ntopng: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `ntopng <config-file> [options]` reads the file first, then the remaining options.
+fn gather_args() -> Result<Vec<String>, String> {
+    let mut argv: Vec<String> = std::env::args().collect();
+    if argv.len() > 1 && !argv[1].starts_with('-') {
+        let file = argv.remove(1);
+        let mut from_file = config_file::read(Path::new(&file))?;
+        from_file.extend(argv.drain(1..));
+        argv.extend(from_file);
+    }
+    Ok(argv)
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "error",
+        1 => "warn",
+        2 | 3 => "info",
+        4 | 5 => "debug",
+        _ => "trace",
+    };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).format_timestamp_secs().init();
+}
+
+fn engine_config(cli: &Cli) -> Result<EngineConfig, String> {
+    let mut local_networks = if cli.local_networks.is_empty() { LocalNetworks::ntopng_default() } else { LocalNetworks::default() };
+    for m in &cli.local_networks {
+        local_networks.extend(m)?;
+    }
+    let workers = match cli.workers {
+        Some(0) => return Err("--workers must be at least 1".into()),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
+    let ndpi = if cli.no_dpi {
+        None
+    } else {
+        Some(match &cli.ndpi_protocols {
+            Some(p) if !p.is_file() => return Err(format!("-p {}: no such nDPI protocols file", p.display())),
+            Some(p) => DetectorConfig::with_protocols_dir_companions(p),
+            None => DetectorConfig::default(),
+        })
+    };
+    let mut decode = ntopng_wire::DecodeOptions::default();
+    decode.ignore_vlans = cli.ignore_vlans;
+    decode.decode_tunnels = !cli.no_tunnel_decoding;
+    if let Some(expr) = &cli.packet_filter {
+        ntopng_capture::BpfFilter::new(expr).map_err(|e| format!("-B: {e}"))?;
+    }
+    Ok(EngineConfig {
+        workers,
+        core_affinity: cli.core_affinity.clone(),
+        max_flows: cli.max_flows.max(1024),
+        max_hosts: cli.max_hosts.max(1024),
+        local_networks,
+        decode,
+        ndpi,
+        purge_idle: cli.pcap_file_purge_flows,
+        bpf: cli.packet_filter.clone(),
+        ..EngineConfig::default()
+    })
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let cfg = engine_config(&cli)?;
+    if cli.interfaces.is_empty() {
+        return Err("no interface given: use -i <capture file> (live capture arrives with the AF_XDP/AF_PACKET sources)".into());
+    }
+    for i in &cli.interfaces {
+        let p = Path::new(i);
+        if i != "-" && !p.is_file() {
+            return Err(format!(
+                "-i {i}: not a capture file; live interfaces are not supported by this build yet (AF_XDP/AF_PACKET sources pending)"
+            ));
+        }
+    }
+    if cli.http_port != "0" {
+        log::warn!("the web server (-w {}) is not part of this build yet: REST and dashboard are pending", cli.http_port);
+    }
+    if cli.redis.is_some() {
+        log::warn!("-r given: this build keeps no key-value state yet, the option has no effect");
+    }
+    if let Some(pid) = &cli.pid_file {
+        std::fs::write(pid, format!("{}\n", std::process::id())).map_err(|e| format!("--pid {}: {e}", pid.display()))?;
+    }
+
+    let names = match &cfg.ndpi {
+        Some(dc) => {
+            let det = Detector::new(dc).map_err(|e| e.to_string())?;
+            log::info!("nDPI {} with {} protocols", ndpi::revision(), det.num_protocols());
+            Some(Arc::new(ProtocolNames::new(&det)))
+        }
+        None => None,
+    };
+    let mut sinks: Vec<Box<dyn FlowSink>> = Vec::new();
+    for spec in &cli.dump_flows {
+        match parse_dump_spec(spec)? {
+            DumpSpec::Jsonl(path) => {
+                sinks.push(Box::new(JsonlSink::create(&path).map_err(|e| format!("-F {spec}: {e}"))?));
+            }
+        }
+    }
+    // Signals are taken by sigwait in this thread; block them before any thread starts.
+    let signals = block_termination_signals();
+    let (queue, sink_thread) = spawn_sinks(sinks, names, true);
+
+    log::info!("{} worker(s) per interface, local networks: {}", cfg.workers, describe_nets(&cfg.local_networks));
+    let results: Vec<Result<OfflineResult, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = cli
+            .interfaces
+            .iter()
+            .map(|i| {
+                let cfg = &cfg;
+                let q = queue.clone();
+                s.spawn(move || run_capture(Path::new(i), cfg, Some(q)).map_err(|e| format!("-i {i}: {e}")))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("interface thread panicked")).collect()
+    });
+    drop(queue);
+    let mut interfaces = Vec::new();
+    for r in results {
+        let r = r?;
+        report(&r);
+        interfaces.push(r);
+    }
+
+    if !cli.shutdown_when_done {
+        log::info!("capture files read; state kept until SIGINT/SIGTERM");
+        wait_for(&signals);
+    }
+    for i in &mut interfaces {
+        i.shutdown();
+    }
+    drop(interfaces);
+    let stats = sink_thread.join().map_err(|_| "flow sink thread panicked".to_string())?;
+    log::info!("{} flows written to the flow dump(s)", stats.flows);
+    if stats.errors > 0 {
+        return Err(format!("{} flow dump write error(s)", stats.errors));
+    }
+    Ok(())
+}
+
+fn describe_nets(n: &LocalNetworks) -> String {
+    n.networks().map(|(net, _)| net.to_string()).collect::<Vec<_>>().join(",")
+}
+
+fn report(r: &OfflineResult) {
+    let s = r.snapshot();
+    let secs = r.elapsed.as_secs_f64().max(1e-9);
+    log::info!(
+        "{}: {} packets ({} bytes) in {:.3} s = {:.0} pps; {} flows, {} hosts ({} local), {} MACs",
+        r.name,
+        s.iface.total.packets,
+        s.iface.total.bytes,
+        secs,
+        s.iface.total.packets as f64 / secs,
+        s.active_flows,
+        s.hosts.len(),
+        s.local_hosts(),
+        s.macs.len()
+    );
+    let drops: Vec<String> = ntopng_wire::Drop::ALL
+        .iter()
+        .filter(|d| s.iface.decode_drops[d.index()] > 0)
+        .map(|d| format!("{}={}", d.name(), s.iface.decode_drops[d.index()]))
+        .collect();
+    if !drops.is_empty() || r.file.malformed > 0 || r.file.truncated_tail || s.iface.flow_overflow > 0 {
+        log::warn!(
+            "{}: skipped: malformed records {}, truncated tail {}, decode drops [{}], flow cap overflow {}, host cap overflow {}",
+            r.name,
+            r.file.malformed,
+            r.file.truncated_tail,
+            drops.join(" "),
+            s.iface.flow_overflow,
+            s.iface.host_overflow
+        );
+    }
+    if r.filtered > 0 {
+        log::info!("{}: {} packets rejected by the packet filter", r.name, r.filtered);
+    }
+}
+
+fn block_termination_signals() -> libc::sigset_t {
+    // SAFETY: plain sigset manipulation on a local set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    }
+}
+
+fn wait_for(set: &libc::sigset_t) {
+    let mut sig = 0;
+    // SAFETY: the set was initialised by block_termination_signals.
+    unsafe { libc::sigwait(set, &mut sig) };
+    log::info!("signal {sig} received, shutting down");
+}
