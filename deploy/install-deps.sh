@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what building and testing need on a fresh Debian machine (run as root).
+# Rust itself (cargo/rustc >= 1.80) is expected on the machine.
+set -euo pipefail
+
+PACKAGES=(
+  clang libclang-dev pkg-config   # bindgen over the nDPI headers
+  libndpi-dev libndpi-bin         # nDPI 4.2: the library and ndpiReader (benchmark peer)
+  libpcap-dev                     # BPF filters (-B) compiled by libpcap; parity tests
+  time util-linux                 # /usr/bin/time and taskset for the benchmarks
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+fi
+command -v cargo >/dev/null 2>&1 || { echo "cargo not found: install Rust (rustup or Debian's cargo) first" >&2; exit 1; }
+ndpi_version=$(dpkg-query -W -f='${Version}' libndpi-dev)
+case "$ndpi_version" in
+  4.2*) ;;
+  *) echo "warning: libndpi-dev is $ndpi_version; classification is validated against nDPI 4.2" >&2 ;;
+esac

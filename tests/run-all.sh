@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what is needed and runs the whole test suite, then the benchmark smoke run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash deploy/install-deps.sh
+[ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+if [ ! -d ../shared/pcaps ]; then
+  echo "NOTE: ../shared/pcaps not found: tests that need the shared captures will print SKIP"
+fi
+cargo test --release --workspace
+if [ -x bench/run-offline.sh ]; then
+  bash bench/run-offline.sh --smoke
+fi
