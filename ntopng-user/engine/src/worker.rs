@@ -3,7 +3,7 @@
 //! packet (only per new flow, host or MAC).
 
 use crate::config::{EngineConfig, LOCAL_HOST_IDLE_NS, PURGE_FRACTION, PURGE_PERIOD_NS, REMOTE_HOST_IDLE_NS};
-use crate::flow::{Counters, Detection, Flow, NONE};
+use crate::flow::{other, tcp_flags, Counters, Detection, Flow, NONE};
 use crate::flow_key::{FlowKey, Side};
 use crate::flow_table::FlowTable;
 use crate::host::{HostKey, HostTable};
@@ -13,7 +13,7 @@ use crate::sink::{EndReason, FlowRecord, SinkQueue, BATCH};
 use hashbrown::HashMap;
 use ndpi::{Detector, Dissection, Verdict};
 use ntopng_capture::Frame;
-use ntopng_wire::{ether::ethertype, Decoded, PacketInfo};
+use ntopng_wire::{ether::ethertype, ipproto, Decoded, PacketInfo};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -103,6 +103,13 @@ impl Worker {
         }
         // Bytes are captured bytes, as ndpiReader counts them (equal to the wire length on
         // live capture; smaller only for snaplen-cut capture files). The wire total is kept too.
+        // Purge before accounting, so a packet arriving after the idle timeout opens a new flow.
+        if self.shared.cfg.purge_idle && now >= self.next_purge_ns {
+            if self.next_purge_ns != 0 {
+                self.purge_idle(now);
+            }
+            self.next_purge_ns = now + PURGE_PERIOD_NS;
+        }
         let len = frame.caplen();
         self.state.iface.total.add(len);
         self.state.iface.wire_bytes += frame.wire_len as u64;
@@ -127,12 +134,6 @@ impl Worker {
             }
             Decoded::Ip(p) => self.account_ip(frame, p, now, len),
         }
-        if self.shared.cfg.purge_idle && now >= self.next_purge_ns {
-            if self.next_purge_ns != 0 {
-                self.purge_idle(now);
-            }
-            self.next_purge_ns = now + PURGE_PERIOD_NS;
-        }
     }
 
     fn account_ip(&mut self, frame: &Frame<'_>, p: &PacketInfo, now: u64, len: u32) {
@@ -146,7 +147,18 @@ impl Worker {
         iface.l4[p.l4_proto as usize].add(len);
 
         let (key, side) = FlowKey::of(p);
-        let slot = match self.state.flows.find(&key) {
+        let found = self.state.flows.find(&key).filter(|&s| {
+            // Where flows can end (live capture, --pcap-file-purge-flows), a new SYN on a
+            // connection that was closed (FINs both ways, or RST) is a new connection reusing the
+            // ports: end the old flow and start another. Capture files keep one flow, as ndpiReader.
+            let syn_only = p.tcp_flags & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN;
+            let reused = syn_only && self.shared.cfg.purge_idle && self.state.flows.get(s).is_some_and(Flow::tcp_closed);
+            !reused || {
+                self.end_flow(s, EndReason::TcpClosed);
+                false
+            }
+        });
+        let slot = match found {
             Some(s) => s,
             None => match self.new_flow(key, side, p, now) {
                 Some(s) => s,
@@ -231,9 +243,18 @@ impl Worker {
             }
             s
         };
+        // The client is the side that opened: the sender of the first packet, unless that
+        // packet is a SYN+ACK, whose receiver sent the SYN we did not see.
+        let syn_ack = tcp_flags::SYN | tcp_flags::ACK;
+        let opener_is_sender = p.l4_proto != ipproto::TCP || p.tcp_flags & syn_ack != syn_ack;
+        let (cli, srv, cli_mac, srv_mac, client) = if opener_is_sender {
+            (p.src, p.dst, p.src_mac, p.dst_mac, side)
+        } else {
+            (p.dst, p.src, p.dst_mac, p.src_mac, other(side))
+        };
         let mut overflow = 0;
-        let cli_host = host(p.src, &mut overflow);
-        let srv_host = host(p.dst, &mut overflow);
+        let cli_host = host(cli, &mut overflow);
+        let srv_host = host(srv, &mut overflow);
         st.iface.host_overflow += overflow;
         let detection = match self.detector {
             Some(_) => Detection::InProgress(Dissection::new(p.l4_proto)),
@@ -241,7 +262,7 @@ impl Worker {
         };
         let mut flow = Flow {
             key,
-            client: side,
+            client,
             swap_pending: false,
             swapped: false,
             cli2srv: Counters::default(),
@@ -250,30 +271,31 @@ impl Worker {
             srv2cli_flags: 0,
             first_seen_ns: now,
             last_seen_ns: now,
-            cli_mac: p.src_mac,
-            srv_mac: p.dst_mac,
+            cli_mac,
+            srv_mac,
             cli_host,
             srv_host,
-            cli_mac_slot: st.macs.find_or_insert(p.src_mac, now),
-            srv_mac_slot: st.macs.find_or_insert(p.dst_mac, now),
+            cli_mac_slot: st.macs.find_or_insert(cli_mac, now),
+            srv_mac_slot: st.macs.find_or_insert(srv_mac, now),
             detection,
         };
-        flow.swap_pending = flow.wants_swap(p.tcp_flags);
+        flow.swap_pending = opener_is_sender && flow.wants_swap(p.tcp_flags);
+        let srv_port = flow.server().1;
         let has_ports = p.src_port != 0 || p.dst_port != 0;
         if let Some(h) = st.hosts.get_mut(cli_host) {
             h.active_flows_as_client += 1;
             h.total_flows_as_client += 1;
-            h.contacted_peers.insert(p.dst);
+            h.contacted_peers.insert(srv);
             if has_ports {
-                h.contacted_server_ports.insert(p.dst_port);
+                h.contacted_server_ports.insert(srv_port);
             }
         }
         if let Some(h) = st.hosts.get_mut(srv_host) {
             h.active_flows_as_server += 1;
             h.total_flows_as_server += 1;
-            h.contacted_peers.insert(p.src);
+            h.contacted_peers.insert(cli);
             if has_ports {
-                h.server_ports.insert(p.dst_port);
+                h.server_ports.insert(srv_port);
             }
         }
         Some(st.flows.insert(flow))
