@@ -133,3 +133,15 @@ pub fn other(s: Side) -> Side {
         Side::Hi => Side::Lo,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A classified flow must stay a few hundred bytes (doc/performance.md): guard the record.
+    #[test]
+    fn flow_record_stays_small() {
+        let size = std::mem::size_of::<Option<Flow>>();
+        assert!(size <= 192, "Flow grew to {size} bytes");
+    }
+}

@@ -10,7 +10,6 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 use ntopng_capture::{BpfFilter, CaptureFile, FileStats, Frame};
 use ntopng_wire::{decode, Decoded};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Frames per batch handed to a worker.
@@ -138,6 +137,3 @@ fn pin(cfg: &EngineConfig, worker: usize) {
         }
     }
 }
-
-/// Keeps the Arc type visible to users that build workers themselves.
-pub type SharedState = Arc<Shared>;

@@ -82,7 +82,7 @@ impl Dissection {
         Classification {
             master_protocol: proto.master_protocol,
             app_protocol: proto.app_protocol,
-            category: proto.category as u32,
+            category: proto.category,
             confidence: f.confidence as u8,
             guessed,
             risk: f.risk,

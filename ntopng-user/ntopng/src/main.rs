@@ -82,9 +82,7 @@ fn engine_config(cli: &Cli) -> Result<EngineConfig, String> {
             None => DetectorConfig::default(),
         })
     };
-    let mut decode = ntopng_wire::DecodeOptions::default();
-    decode.ignore_vlans = cli.ignore_vlans;
-    decode.decode_tunnels = !cli.no_tunnel_decoding;
+    let decode = ntopng_wire::DecodeOptions { ignore_vlans: cli.ignore_vlans, decode_tunnels: !cli.no_tunnel_decoding };
     if let Some(expr) = &cli.packet_filter {
         ntopng_capture::BpfFilter::new(expr).map_err(|e| format!("-B: {e}"))?;
     }

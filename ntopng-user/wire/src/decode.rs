@@ -180,9 +180,9 @@ impl<'a> Decoder<'a> {
             }
             linktype::PPP_HDLC => Next::EtherType(ppp_to_ethertype(be16(f, at + 2)), at + 4),
             linktype::C_HDLC | linktype::PPP => {
-                if f[at] == 0x0f || f[at] == 0x8f {
-                    Next::EtherType(ppp_to_ethertype(be16(f, at + 2)), at + 4)
-                } else if f[at] == 0xff && f[at + 1] == 0x03 {
+                // Cisco HDLC (0x0f/0x8f address) and PPP in HDLC framing (ff 03) carry the
+                // protocol after two bytes; bare PPP starts with it.
+                if f[at] == 0x0f || f[at] == 0x8f || (f[at] == 0xff && f[at + 1] == 0x03) {
                     Next::EtherType(ppp_to_ethertype(be16(f, at + 2)), at + 4)
                 } else {
                     Next::EtherType(ppp_to_ethertype(be16(f, at)), at + 2)
