@@ -98,3 +98,39 @@ fn bpf_filter_applies_to_capture_files() {
     assert!(untagged.iter().all(|f| f["vlan"] == 0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn without_shutdown_when_done_state_is_kept_until_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = scratch_dir("cli-sigterm");
+    let cap = sample_capture(&dir);
+    let dump = dir.join("flows.jsonl");
+    let spec = format!("jsonl;{}", dump.display());
+    let mut child = Command::new(ntopng_bin())
+        .args(["-i", cap.to_str().unwrap(), "-F", &spec, "-w", "0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    // Wait (bounded by the daemon's own progress) for the file to be read.
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.contains("state kept until SIGINT/SIGTERM");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    assert!(seen.last().is_some_and(|l| l.contains("state kept")), "{seen:?}");
+    // Flows are still live: nothing ended yet, so the dump is empty.
+    assert_eq!(std::fs::read_to_string(&dump).unwrap_or_default().lines().count(), 0);
+    // SAFETY: plain kill(2) on our child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    let expected = ntopng_bench::gen::scenarios::Capture::of(ntopng_bench::gen::scenarios::handshake).description.flow_count;
+    assert_eq!(std::fs::read_to_string(&dump).unwrap().lines().count() as u64, expected);
+    let _ = std::fs::remove_dir_all(&dir);
+}
