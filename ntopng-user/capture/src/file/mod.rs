@@ -260,3 +260,21 @@ mod tests {
         assert_send_sync::<CaptureFile>();
     }
 }
+
+/// Hints the CPU to load the two cache lines at `data[at..]` (a record header and the frame
+/// headers after it). A no-op past the end of `data` and on targets without a prefetch hint.
+#[inline(always)]
+pub(crate) fn prefetch(data: &[u8], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if at + 128 <= data.len() {
+        // SAFETY: both addresses lie inside `data`; prefetching has no side effect.
+        unsafe {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let p = data.as_ptr().add(at) as *const i8;
+            _mm_prefetch(p, _MM_HINT_T0);
+            _mm_prefetch(p.add(64), _MM_HINT_T0);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (data, at);
+}

@@ -200,6 +200,9 @@ impl<'a> PcapRecords<'a> {
         }
         let kept = stored.min(to_usize(h.snapshot));
         self.pos = self.pos.saturating_add(h.record_header_len).saturating_add(stored);
+        // Records of big frames are far apart: fetch the next record's header and the frame
+        // headers behind it while this frame is being processed.
+        crate::file::prefetch(data, self.pos);
         Some(Frame {
             ts_ns: u64::from(sec)
                 .saturating_mul(NANOS_PER_SEC)

@@ -306,6 +306,7 @@ impl<'a> PcapNgBlocks<'a> {
                 }
             };
             self.pos = self.pos.saturating_add(block.len);
+            crate::file::prefetch(self.data, self.pos);
             match block.kind {
                 BT_EPB | BT_PB | BT_SPB => match self.packet(block.kind, block.body) {
                     Some(frame) => return Some(frame),
