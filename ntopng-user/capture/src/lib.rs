@@ -4,11 +4,15 @@
 //! borrows the mapping, so the file reader can hand frames to worker threads in a scope.
 //! Live sources (AF_XDP, AF_PACKET) implement the same [`Source`] trait.
 
+#[cfg(target_os = "linux")]
+pub mod afpacket;
 pub mod file;
 pub mod filter;
 pub mod frame;
 pub mod source;
 
+#[cfg(target_os = "linux")]
+pub use afpacket::{AfPacketConfig, AfPacketSource};
 pub use file::{CaptureFile, FileFormat, FileStats, Frames};
 pub use filter::{BpfFilter, FilterError};
 pub use frame::{Frame, LinkType};

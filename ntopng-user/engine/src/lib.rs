@@ -7,6 +7,7 @@
 //! * [`host`], [`mac`], [`iface`]: per-worker host, MAC and interface accounting, merged on read.
 //! * [`worker`]: the per-core loop body: decode result -> flow -> nDPI -> hosts.
 //! * [`offline`]: reads capture files at full speed, steering packets to N workers.
+//! * [`online`]: live capture, one worker per source (AF_PACKET fanout member, AF_XDP queue).
 //! * [`sink`]: where ended flows go (`-F jsonl;path`, ...), off the workers' path.
 //! * [`snapshot`]: merged, owned view of the state for reading back.
 
@@ -19,6 +20,7 @@ pub mod iface;
 pub mod local_nets;
 pub mod mac;
 pub mod offline;
+pub mod online;
 pub mod sink;
 pub mod snapshot;
 pub mod worker;
@@ -26,4 +28,5 @@ pub mod worker;
 pub use config::EngineConfig;
 pub use local_nets::LocalNetworks;
 pub use offline::{run_capture, OfflineResult};
+pub use online::{run_live, LiveResult};
 pub use snapshot::Snapshot;

@@ -104,12 +104,7 @@ impl Worker {
         // Bytes are captured bytes, as ndpiReader counts them (equal to the wire length on
         // live capture; smaller only for snaplen-cut capture files). The wire total is kept too.
         // Purge before accounting, so a packet arriving after the idle timeout opens a new flow.
-        if self.shared.cfg.purge_idle && now >= self.next_purge_ns {
-            if self.next_purge_ns != 0 {
-                self.purge_idle(now);
-            }
-            self.next_purge_ns = now + PURGE_PERIOD_NS;
-        }
+        self.tick(now);
         let len = frame.caplen();
         self.state.iface.total.add(len);
         self.state.iface.wire_bytes += frame.wire_len as u64;
@@ -133,6 +128,16 @@ impl Worker {
                 }
             }
             Decoded::Ip(p) => self.account_ip(frame, p, now, len),
+        }
+    }
+
+    /// Wall-clock housekeeping for live capture while no packet arrives: idle flows still end.
+    pub fn tick(&mut self, now: u64) {
+        if self.shared.cfg.purge_idle && now >= self.next_purge_ns {
+            if self.next_purge_ns != 0 {
+                self.purge_idle(now);
+            }
+            self.next_purge_ns = now + PURGE_PERIOD_NS;
         }
     }
 

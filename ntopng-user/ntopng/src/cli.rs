@@ -84,6 +84,10 @@ pub struct Cli {
     #[arg(long = "no-dpi")]
     pub no_dpi: bool,
 
+    /// Do not put live interfaces in promiscuous mode.
+    #[arg(short = 'u', long = "no-promisc")]
+    pub no_promisc: bool,
+
     /// Do not drop privileges (accepted for compatibility: this build does not change user).
     #[arg(short = 's', long = "dont-change-user")]
     pub dont_change_user: bool,

@@ -8,9 +8,11 @@ use clap::Parser;
 use cli::Cli;
 use ndpi::{Detector, DetectorConfig, ProtocolNames};
 use ntopng_engine::sink::{parse_dump_spec, spawn_sinks, DumpSpec, FlowSink, JsonlSink};
-use ntopng_engine::{run_capture, EngineConfig, LocalNetworks, OfflineResult};
+use ntopng_capture::{AfPacketConfig, AfPacketSource, Source};
+use ntopng_engine::{run_capture, run_live, EngineConfig, LiveResult, LocalNetworks, OfflineResult};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 fn main() -> ExitCode {
@@ -103,16 +105,9 @@ fn engine_config(cli: &Cli) -> Result<EngineConfig, String> {
 fn run(cli: Cli) -> Result<(), String> {
     let cfg = engine_config(&cli)?;
     if cli.interfaces.is_empty() {
-        return Err("no interface given: use -i <capture file> (live capture arrives with the AF_XDP/AF_PACKET sources)".into());
+        return Err("no interface given: use -i <interface> or -i <capture file>".into());
     }
-    for i in &cli.interfaces {
-        let p = Path::new(i);
-        if i != "-" && !p.is_file() {
-            return Err(format!(
-                "-i {i}: not a capture file; live interfaces are not supported by this build yet (AF_XDP/AF_PACKET sources pending)"
-            ));
-        }
-    }
+    let (files, live): (Vec<&String>, Vec<&String>) = cli.interfaces.iter().partition(|i| is_capture_file(i));
     if cli.http_port != "0" {
         log::warn!("the web server (-w {}) is not part of this build yet: REST and dashboard are pending", cli.http_port);
     }
@@ -144,9 +139,18 @@ fn run(cli: Cli) -> Result<(), String> {
     let (queue, sink_thread) = spawn_sinks(sinks, names, true);
 
     log::info!("{} worker(s) per interface, local networks: {}", cfg.workers, describe_nets(&cfg.local_networks));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut live_threads = Vec::new();
+    for (idx, iface) in live.iter().enumerate() {
+        let sources = open_live_sources(iface, cfg.workers, idx, cli.no_promisc)?;
+        let (cfg, q, stop, iface) = (cfg.clone(), queue.clone(), stop.clone(), iface.to_string());
+        log::info!("{iface}: capturing with AF_PACKET (TPACKET_V3 ring, fanout by flow hash, {} socket(s))", sources.len());
+        live_threads.push(std::thread::spawn(move || {
+            run_live(&iface, sources, &cfg, Some(q), &stop).map_err(|e| format!("-i {iface}: {e}"))
+        }));
+    }
     let results: Vec<Result<OfflineResult, String>> = std::thread::scope(|s| {
-        let handles: Vec<_> = cli
-            .interfaces
+        let handles: Vec<_> = files
             .iter()
             .map(|i| {
                 let cfg = &cfg;
@@ -164,10 +168,21 @@ fn run(cli: Cli) -> Result<(), String> {
         interfaces.push(r);
     }
 
-    if !cli.shutdown_when_done {
-        log::info!("capture files read; state kept until SIGINT/SIGTERM");
+    if !live.is_empty() || !cli.shutdown_when_done {
+        if live.is_empty() {
+            log::info!("capture files read; state kept until SIGINT/SIGTERM");
+        }
         wait_for(&signals);
     }
+    stop.store(true, Ordering::Relaxed);
+    let mut live_results = Vec::new();
+    for t in live_threads {
+        let mut r = t.join().map_err(|_| "live capture thread panicked".to_string())??;
+        report_live(&r);
+        r.shutdown();
+        live_results.push(r);
+    }
+    drop(live_results);
     for i in &mut interfaces {
         i.shutdown();
     }
@@ -178,6 +193,44 @@ fn run(cli: Cli) -> Result<(), String> {
         return Err(format!("{} flow dump write error(s)", stats.errors));
     }
     Ok(())
+}
+
+/// `-` (stdin) or an existing regular file is a capture file; anything else names an interface.
+fn is_capture_file(i: &str) -> bool {
+    i == "-" || Path::new(i).is_file()
+}
+
+/// One AF_PACKET socket per worker, joined in one fanout group so the kernel splits flows.
+fn open_live_sources(iface: &str, workers: usize, idx: usize, no_promisc: bool) -> Result<Vec<Box<dyn Source>>, String> {
+    if iface.contains('/') {
+        return Err(format!("-i {iface}: no such capture file"));
+    }
+    let group = ((std::process::id() as usize + idx) & 0xffff) as u16;
+    (0..workers)
+        .map(|_| {
+            let mut c = AfPacketConfig::new(iface);
+            c.fanout_group = (workers > 1).then_some(group);
+            c.promiscuous = !no_promisc;
+            AfPacketSource::open(&c).map(|s| Box::new(s) as Box<dyn Source>).map_err(|e| format!("-i {iface}: {e}"))
+        })
+        .collect()
+}
+
+fn report_live(r: &LiveResult) {
+    let s = r.snapshot();
+    let drops: u64 = r.sources.iter().map(|x| x.drops).sum();
+    log::info!(
+        "{}: {} packets ({} bytes) in {:.1} s; {} flows, {} hosts ({} local), {} MACs; {} kernel drops",
+        r.name,
+        s.iface.total.packets,
+        s.iface.total.bytes,
+        r.elapsed.as_secs_f64(),
+        s.active_flows,
+        s.hosts.len(),
+        s.local_hosts(),
+        s.macs.len(),
+        drops
+    );
 }
 
 fn describe_nets(n: &LocalNetworks) -> String {
