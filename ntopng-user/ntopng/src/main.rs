@@ -136,7 +136,8 @@ fn run(cli: Cli) -> Result<(), String> {
     }
     // Signals are taken by sigwait in this thread; block them before any thread starts.
     let signals = block_termination_signals();
-    let (queue, sink_thread) = spawn_sinks(sinks, names, true);
+    // Capture files wait for the sinks (nothing is lost); live capture never waits on them.
+    let (queue, sink_thread) = spawn_sinks(sinks, names, live.is_empty());
 
     log::info!("{} worker(s) per interface, local networks: {}", cfg.workers, describe_nets(&cfg.local_networks));
     let stop = Arc::new(AtomicBool::new(false));
