@@ -65,6 +65,8 @@ pub struct Flow {
     pub cli_mac_slot: Slot,
     pub srv_mac_slot: Slot,
     pub detection: Detection,
+    /// Set while the kernel counts this flow's packets (XDP bypass).
+    pub offloaded: Option<Box<crate::offload::Folded>>,
 }
 
 impl Flow {

@@ -8,6 +8,7 @@
 //! * [`worker`]: the per-core loop body: decode result -> flow -> nDPI -> hosts.
 //! * [`offline`]: reads capture files at full speed, steering packets to N workers.
 //! * [`online`]: live capture, one worker per source (AF_PACKET fanout member, AF_XDP queue).
+//! * [`offload`]: classified flows handed to the kernel (XDP bypass), counters folded back.
 //! * [`sink`]: where ended flows go (`-F jsonl;path`, ...), off the workers' path.
 //! * [`snapshot`]: merged, owned view of the state for reading back.
 
@@ -20,6 +21,7 @@ pub mod iface;
 pub mod local_nets;
 pub mod mac;
 pub mod offline;
+pub mod offload;
 pub mod online;
 pub mod sink;
 pub mod snapshot;

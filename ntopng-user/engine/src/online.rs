@@ -4,10 +4,12 @@
 
 use crate::sink::SinkQueue;
 use crate::worker::{Shared, Worker};
+use crate::offload::FlowOffload;
 use crate::{EngineConfig, Snapshot};
 use ntopng_capture::{BpfFilter, Poll, Source, SourceStats};
 use ntopng_wire::decode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Frames asked for per poll.
@@ -44,6 +46,7 @@ pub fn run_live(
     sources: Vec<Box<dyn Source>>,
     cfg: &EngineConfig,
     sink: Option<SinkQueue>,
+    offload: Option<Arc<dyn FlowOffload>>,
     stop: &AtomicBool,
 ) -> Result<LiveResult, String> {
     let mut cfg = cfg.clone();
@@ -51,8 +54,14 @@ pub fn run_live(
     cfg.purge_idle = true;
     let shared = Shared::new(cfg.clone());
     let workers = (0..sources.len())
-        .map(|i| Worker::new(i, shared.clone(), sink.clone()))
-        .collect::<Result<Vec<_>, _>>()
+        .map(|i| {
+            let w = Worker::new(i, shared.clone(), sink.clone())?;
+            Ok(match &offload {
+                Some(o) => w.with_offload(o.clone()),
+                None => w,
+            })
+        })
+        .collect::<Result<Vec<_>, ndpi::DetectorError>>()
         .map_err(|e| e.to_string())?;
     drop(sink);
     let started = Instant::now();
@@ -85,6 +94,8 @@ pub fn run_live(
                             Err(e) => return Err(format!("{}: {e}", src.name())),
                         }
                     }
+                    // What the kernel counted for bypassed flows up to now belongs to the totals.
+                    w.fold_offloaded(wall_ns());
                     Ok((w, src.stats(), filtered))
                 })
             })

@@ -5,6 +5,7 @@
 use crate::config::{EngineConfig, LOCAL_HOST_IDLE_NS, PURGE_FRACTION, PURGE_PERIOD_NS, REMOTE_HOST_IDLE_NS};
 use crate::flow::{other, tcp_flags, Counters, Detection, Flow, NONE};
 use crate::flow_key::{FlowKey, Side};
+use crate::offload::FlowOffload;
 use crate::flow_table::FlowTable;
 use crate::host::{HostKey, HostTable};
 use crate::iface::IfaceCounters;
@@ -75,6 +76,7 @@ pub struct Worker {
     sink: Option<SinkQueue>,
     ended: Vec<FlowRecord>,
     next_purge_ns: u64,
+    offload: Option<Arc<dyn FlowOffload>>,
     /// Latest packet time seen (the clock of a capture file).
     pub last_packet_ns: u64,
 }
@@ -90,8 +92,15 @@ impl Worker {
             sink,
             ended: Vec::new(),
             next_purge_ns: 0,
+            offload: None,
             last_packet_ns: 0,
         })
+    }
+
+    /// Lets classified flows be handed to the kernel (XDP bypass).
+    pub fn with_offload(mut self, offload: Arc<dyn FlowOffload>) -> Worker {
+        self.offload = Some(offload);
+        self
     }
 
     /// Accounts one frame that the decoder has already looked at.
@@ -225,6 +234,12 @@ impl Worker {
             if let Verdict::Done(c) = d.feed(det, l3, now / 1_000_000, packets) {
                 // Frees nDPI's state now: a classified flow keeps only its classification.
                 flow.detection = Detection::Done(c);
+                // Nothing else needs its packets: let the kernel count them from now on.
+                if let Some(off) = &self.offload {
+                    if off.insert(&flow.key) {
+                        flow.offloaded = Some(Box::default());
+                    }
+                }
             }
         }
     }
@@ -283,6 +298,7 @@ impl Worker {
             cli_mac_slot: st.macs.find_or_insert(cli_mac, now),
             srv_mac_slot: st.macs.find_or_insert(srv_mac, now),
             detection,
+            offloaded: None,
         };
         flow.swap_pending = opener_is_sender && flow.wants_swap(p.tcp_flags);
         let srv_port = flow.server().1;
@@ -311,6 +327,7 @@ impl Worker {
     pub fn purge_idle(&mut self, now: u64) {
         let idle = self.shared.cfg.flow_idle_ns;
         for slot in self.state.flows.next_scan_window(PURGE_FRACTION, 1024) {
+            self.fold(slot as u32, now);
             let Some(f) = self.state.flows.get(slot as u32) else { continue };
             if now > f.last_seen_ns + idle {
                 let reason = if f.tcp_closed() { EndReason::TcpClosed } else { EndReason::Idle };
@@ -325,7 +342,71 @@ impl Worker {
         self.flush_ended();
     }
 
+    /// Folds what the kernel counted for an offloaded flow since the last fold into the flow,
+    /// its hosts and MACs and the interface counters, as if user space had seen the packets.
+    fn fold(&mut self, slot: u32, now: u64) {
+        let Some(off) = &self.offload else { return };
+        let WorkerState { flows, hosts, macs, iface, .. } = &mut self.state;
+        let Some(flow) = flows.get(slot).filter(|f| f.offloaded.is_some()) else { return };
+        let Some(total) = off.read(&flow.key) else { return };
+        let flow = flows.get_mut(slot);
+        let folded = flow.offloaded.as_mut().expect("checked above");
+        let delta = total.since(&folded.seen);
+        folded.seen = total;
+        if delta.is_empty() {
+            return;
+        }
+        let (from_cli, from_srv) =
+            if flow.client == Side::Lo { (delta.from_lo, delta.from_hi) } else { (delta.from_hi, delta.from_lo) };
+        flow.cli2srv.merge(&from_cli);
+        flow.srv2cli.merge(&from_srv);
+        flow.last_seen_ns = flow.last_seen_ns.max(now);
+        for (counts, sender, receiver, smac, rmac) in [
+            (from_cli, flow.cli_host, flow.srv_host, flow.cli_mac_slot, flow.srv_mac_slot),
+            (from_srv, flow.srv_host, flow.cli_host, flow.srv_mac_slot, flow.cli_mac_slot),
+        ] {
+            if counts.packets == 0 {
+                continue;
+            }
+            if let Some(h) = hosts.get_mut(sender) {
+                h.sent.merge(&counts);
+                h.last_seen_ns = h.last_seen_ns.max(now);
+            }
+            if let Some(h) = hosts.get_mut(receiver) {
+                h.rcvd.merge(&counts);
+                h.last_seen_ns = h.last_seen_ns.max(now);
+            }
+            if let Some(m) = macs.get_mut(smac) {
+                m.sent.merge(&counts);
+            }
+            if let Some(m) = macs.get_mut(rmac) {
+                m.rcvd.merge(&counts);
+            }
+            iface.total.merge(&counts);
+            iface.wire_bytes += counts.bytes;
+            iface.ip.merge(&counts);
+            if flow.key.ip_version == 4 { iface.ipv4.merge(&counts) } else { iface.ipv6.merge(&counts) }
+            iface.l4[flow.key.l4_proto as usize].merge(&counts);
+        }
+    }
+
+    /// Folds every offloaded flow (live capture calls this periodically and before reading state).
+    pub fn fold_offloaded(&mut self, now: u64) {
+        if self.offload.is_none() {
+            return;
+        }
+        for slot in self.state.flows.slots() {
+            self.fold(slot, now);
+        }
+    }
+
     fn end_flow(&mut self, slot: u32, reason: EndReason) {
+        if let Some(off) = self.offload.clone() {
+            if self.state.flows.get(slot).is_some_and(|f| f.offloaded.is_some()) {
+                self.fold(slot, self.last_packet_ns);
+                off.remove(&self.state.flows.get(slot).expect("live").key);
+            }
+        }
         let mut flow = self.state.flows.remove(slot);
         self.shared.flows.fetch_sub(1, Ordering::Relaxed);
         let classification = match std::mem::replace(&mut flow.detection, Detection::Disabled) {
