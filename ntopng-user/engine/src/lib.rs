@@ -11,6 +11,7 @@
 //! * [`offload`]: classified flows handed to the kernel (XDP bypass), counters folded back.
 //! * [`sink`]: where ended flows go (`-F jsonl;path`, ...), off the workers' path.
 //! * [`snapshot`]: merged, owned view of the state for reading back.
+//! * [`publish`]: views of the state while workers run, served between batches.
 
 pub mod config;
 pub mod flow;
@@ -23,12 +24,13 @@ pub mod mac;
 pub mod offline;
 pub mod offload;
 pub mod online;
+pub mod publish;
 pub mod sink;
 pub mod snapshot;
 pub mod worker;
 
 pub use config::EngineConfig;
 pub use local_nets::LocalNetworks;
-pub use offline::{run_capture, OfflineResult};
+pub use offline::{run_capture, run_capture_published, OfflineResult};
 pub use online::{run_live, LiveResult};
 pub use snapshot::Snapshot;

@@ -3,6 +3,7 @@
 //! flow hash to a worker, in batches, through bounded queues (frames borrow the mapped file,
 //! so nothing is copied).
 
+use crate::publish::Publisher;
 use crate::sink::SinkQueue;
 use crate::worker::{Shared, Worker};
 use crate::{EngineConfig, Snapshot};
@@ -10,6 +11,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 use ntopng_capture::{BpfFilter, CaptureFile, FileStats, Frame};
 use ntopng_wire::{decode, Decoded};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Frames per batch handed to a worker.
@@ -45,6 +47,16 @@ type Job<'a> = (Frame<'a>, Decoded);
 
 /// Reads `path` into a new interface with `cfg.workers` workers.
 pub fn run_capture(path: &Path, cfg: &EngineConfig, sink: Option<SinkQueue>) -> Result<OfflineResult, String> {
+    run_capture_published(path, cfg, sink, None)
+}
+
+/// As [`run_capture`], serving views of the state to `publisher` while the file is read.
+pub fn run_capture_published(
+    path: &Path,
+    cfg: &EngineConfig,
+    sink: Option<SinkQueue>,
+    publisher: Option<Arc<Publisher>>,
+) -> Result<OfflineResult, String> {
     let file = CaptureFile::open(path).map_err(|e| e.to_string())?;
     let mut filter = cfg.bpf.as_deref().map(BpfFilter::new).transpose().map_err(|e| e.to_string())?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "stdin".into());
@@ -67,13 +79,21 @@ pub fn run_capture(path: &Path, cfg: &EngineConfig, sink: Option<SinkQueue>) -> 
         pin(cfg, 0);
         let w = &mut workers[0];
         let mut frames = file.frames();
-        for f in frames.by_ref() {
+        for (i, f) in frames.by_ref().enumerate() {
             if pass(&f) {
                 let d = decode(f.linktype.0, f.data, decode_opts);
                 w.process(&f, &d);
             }
+            if i % STEER_BATCH == 0 {
+                if let Some(p) = &publisher {
+                    p.serve(w);
+                }
+            }
         }
         w.end_of_input();
+        if let Some(p) = &publisher {
+            p.finish(w);
+        }
         frames.stats()
     } else {
         std::thread::scope(|scope| {
@@ -84,6 +104,7 @@ pub fn run_capture(path: &Path, cfg: &EngineConfig, sink: Option<SinkQueue>) -> 
                 let (tx, rx): (Sender<Vec<Job<'_>>>, Receiver<Vec<Job<'_>>>) = bounded(STEER_QUEUE);
                 to_workers.push(tx);
                 let recycle = recycle_tx.clone();
+                let publisher = publisher.clone();
                 handles.push(scope.spawn(move || {
                     pin(cfg, w.id);
                     for mut batch in rx {
@@ -92,8 +113,14 @@ pub fn run_capture(path: &Path, cfg: &EngineConfig, sink: Option<SinkQueue>) -> 
                         }
                         batch.clear();
                         let _ = recycle.try_send(batch);
+                        if let Some(p) = &publisher {
+                            p.serve(&w);
+                        }
                     }
                     w.end_of_input();
+                    if let Some(p) = &publisher {
+                        p.finish(&w);
+                    }
                     w
                 }));
             }

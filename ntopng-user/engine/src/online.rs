@@ -5,6 +5,7 @@
 use crate::sink::SinkQueue;
 use crate::worker::{Shared, Worker};
 use crate::offload::FlowOffload;
+use crate::publish::Publisher;
 use crate::{EngineConfig, Snapshot};
 use ntopng_capture::{BpfFilter, Poll, Source, SourceStats};
 use ntopng_wire::decode;
@@ -47,6 +48,7 @@ pub fn run_live(
     cfg: &EngineConfig,
     sink: Option<SinkQueue>,
     offload: Option<Arc<dyn FlowOffload>>,
+    publisher: Option<Arc<Publisher>>,
     stop: &AtomicBool,
 ) -> Result<LiveResult, String> {
     let mut cfg = cfg.clone();
@@ -71,6 +73,7 @@ pub fn run_live(
             .zip(sources)
             .map(|(mut w, mut src)| {
                 let cfg = &cfg;
+                let publisher = publisher.clone();
                 scope.spawn(move || {
                     if let Some(&core) = cfg.core_affinity.get(w.id) {
                         core_affinity::set_for_current(core_affinity::CoreId { id: core });
@@ -93,9 +96,18 @@ pub fn run_live(
                             Ok(Poll::Done) => break,
                             Err(e) => return Err(format!("{}: {e}", src.name())),
                         }
+                        if let Some(p) = &publisher {
+                            if p.wanted(w.id) {
+                                w.fold_offloaded(wall_ns());
+                                p.serve(&w);
+                            }
+                        }
                     }
                     // What the kernel counted for bypassed flows up to now belongs to the totals.
                     w.fold_offloaded(wall_ns());
+                    if let Some(p) = &publisher {
+                        p.finish(&w);
+                    }
                     Ok((w, src.stats(), filtered))
                 })
             })

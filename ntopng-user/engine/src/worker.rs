@@ -423,7 +423,7 @@ impl Worker {
             h.active_flows_as_server -= 1;
         }
         if self.sink.is_some() {
-            self.ended.push(FlowRecord::from_flow(&flow, classification, reason));
+            self.ended.push(FlowRecord::from_flow(&flow, classification, Some(reason)));
             if self.ended.len() >= BATCH {
                 self.flush_ended();
             }

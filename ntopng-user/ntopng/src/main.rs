@@ -147,7 +147,7 @@ fn run(cli: Cli) -> Result<(), String> {
         let (cfg, q, stop, iface) = (cfg.clone(), queue.clone(), stop.clone(), iface.to_string());
         log::info!("{iface}: capturing with AF_PACKET (TPACKET_V3 ring, fanout by flow hash, {} socket(s))", sources.len());
         live_threads.push(std::thread::spawn(move || {
-            run_live(&iface, sources, &cfg, Some(q), None, &stop).map_err(|e| format!("-i {iface}: {e}"))
+            run_live(&iface, sources, &cfg, Some(q), None, None, &stop).map_err(|e| format!("-i {iface}: {e}"))
         }));
     }
     let results: Vec<Result<OfflineResult, String>> = std::thread::scope(|s| {

@@ -74,7 +74,7 @@ struct Line<'a> {
     risk: u64,
     risk_names: Vec<String>,
     flow_swapped: bool,
-    end_reason: super::EndReason,
+    end_reason: Option<super::EndReason>,
 }
 
 pub fn mac_string(m: &[u8; 6]) -> String {

@@ -34,11 +34,12 @@ pub struct FlowRecord {
     pub classification: Option<Classification>,
     pub swapped: bool,
     pub ntopng_key: u32,
-    pub end_reason: EndReason,
+    /// Why the flow ended; `None` for a flow still active (state snapshots).
+    pub end_reason: Option<EndReason>,
 }
 
 impl FlowRecord {
-    pub fn from_flow(f: &Flow, classification: Option<Classification>, end_reason: EndReason) -> FlowRecord {
+    pub fn from_flow(f: &Flow, classification: Option<Classification>, end_reason: Option<EndReason>) -> FlowRecord {
         FlowRecord {
             client: f.client(),
             server: f.server(),
