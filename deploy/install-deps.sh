@@ -8,6 +8,7 @@ PACKAGES=(
   libndpi-dev libndpi-bin         # nDPI 4.2: the library and ndpiReader (benchmark peer)
   libpcap-dev                     # BPF filters (-B) compiled by libpcap; parity tests
   time util-linux                 # /usr/bin/time and taskset for the benchmarks
+  linux-libc-dev                  # XDP program: clang -target bpf includes the kernel UAPI headers (linux/bpf.h)
   iproute2 tcpreplay              # live-capture tests: namespaces, veth pairs, replays
   redis-server                    # ntopng-store tests run the Redis backend against a private server
 )
