@@ -22,6 +22,11 @@ fn run(args: &[&str]) -> Output {
 impl VethNamespace {
     /// `None` (with a visible SKIP) when not root or namespaces are unavailable.
     pub fn create(tag: &str) -> Option<VethNamespace> {
+        VethNamespace::create_with_queues(tag, 1)
+    }
+
+    /// As [`VethNamespace::create`], with `queues` RX/TX queues on each end.
+    pub fn create_with_queues(tag: &str, queues: u32) -> Option<VethNamespace> {
         // SAFETY: getuid has no preconditions.
         if unsafe { libc::getuid() } != 0 {
             eprintln!("SKIP {tag}: live-capture tests need root (CI runs as root)");
@@ -37,7 +42,11 @@ impl VethNamespace {
         // No IPv6 autoconfiguration chatter on the test links.
         ns.exec(&["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"]);
         ns.exec(&["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"]);
-        ns.exec(&["ip", "link", "add", &ns.monitored, "type", "veth", "peer", "name", &ns.peer]);
+        let q = queues.to_string();
+        ns.exec(&[
+            "ip", "link", "add", &ns.monitored, "numrxqueues", &q, "numtxqueues", &q, "type", "veth", "peer", "name",
+            &ns.peer, "numrxqueues", &q, "numtxqueues", &q,
+        ]);
         ns.exec(&["ip", "link", "set", &ns.monitored, "up"]);
         ns.exec(&["ip", "link", "set", &ns.peer, "up"]);
         Some(ns)

@@ -234,8 +234,9 @@ impl Worker {
             if let Verdict::Done(c) = d.feed(det, l3, now / 1_000_000, packets) {
                 // Frees nDPI's state now: a classified flow keeps only its classification.
                 flow.detection = Detection::Done(c);
-                // Nothing else needs its packets: let the kernel count them from now on.
-                if let Some(off) = &self.offload {
+                // Nothing else needs its packets: let the kernel count them from now on
+                // (the XDP program keys plain and VLAN-tagged frames only).
+                if let Some(off) = self.offload.as_ref().filter(|_| !p.tunneled) {
                     if off.insert(&flow.key) {
                         flow.offloaded = Some(Box::default());
                     }

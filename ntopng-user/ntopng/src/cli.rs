@@ -84,6 +84,18 @@ pub struct Cli {
     #[arg(long = "no-dpi")]
     pub no_dpi: bool,
 
+    /// Live capture path: `auto` (XDP + AF_XDP, falling back to AF_PACKET), `xdp` or `afpacket`.
+    #[arg(long = "capture-mode", default_value = "auto", value_parser = ["auto", "xdp", "afpacket"])]
+    pub capture_mode: String,
+
+    /// Keep every packet of classified flows in user space (no in-kernel bypass).
+    #[arg(long = "no-bypass")]
+    pub no_bypass: bool,
+
+    /// XDP sampling: only 1 packet in N reaches user space (the kernel counts the rest).
+    #[arg(long = "sampling-rate", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub sampling_rate: u32,
+
     /// Do not put live interfaces in promiscuous mode.
     #[arg(short = 'u', long = "no-promisc")]
     pub no_promisc: bool,

@@ -9,7 +9,9 @@ use cli::Cli;
 use ndpi::{Detector, DetectorConfig, ProtocolNames};
 use ntopng_engine::sink::{parse_dump_spec, spawn_sinks, DumpSpec, FlowSink, JsonlSink};
 use ntopng_capture::{AfPacketConfig, AfPacketSource, Source};
+use ntopng_engine::offload::FlowOffload;
 use ntopng_engine::{run_capture, run_live, EngineConfig, LiveResult, LocalNetworks, OfflineResult};
+use ntopng_xdp::{CaptureConfig as XdpConfig, Sampling, XdpCapture};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -143,11 +145,14 @@ fn run(cli: Cli) -> Result<(), String> {
     let stop = Arc::new(AtomicBool::new(false));
     let mut live_threads = Vec::new();
     for (idx, iface) in live.iter().enumerate() {
-        let sources = open_live_sources(iface, cfg.workers, idx, cli.no_promisc)?;
+        let capture = LiveCapture::open(iface, &cli, cfg.workers, idx)?;
         let (cfg, q, stop, iface) = (cfg.clone(), queue.clone(), stop.clone(), iface.to_string());
-        log::info!("{iface}: capturing with AF_PACKET (TPACKET_V3 ring, fanout by flow hash, {} socket(s))", sources.len());
         live_threads.push(std::thread::spawn(move || {
-            run_live(&iface, sources, &cfg, Some(q), None, None, &stop).map_err(|e| format!("-i {iface}: {e}"))
+            let LiveCapture { sources, offload, xdp } = capture;
+            let r = run_live(&iface, sources, &cfg, Some(q), offload, None, &stop).map_err(|e| format!("-i {iface}: {e}"));
+            // Detaches the XDP program (after the sockets are gone).
+            let kernel = xdp.map(|x| x.kernel_stats());
+            r.map(|r| (r, kernel))
         }));
     }
     let results: Vec<Result<OfflineResult, String>> = std::thread::scope(|s| {
@@ -178,8 +183,15 @@ fn run(cli: Cli) -> Result<(), String> {
     stop.store(true, Ordering::Relaxed);
     let mut live_results = Vec::new();
     for t in live_threads {
-        let mut r = t.join().map_err(|_| "live capture thread panicked".to_string())??;
+        let (mut r, kernel) = t.join().map_err(|_| "live capture thread panicked".to_string())??;
         report_live(&r);
+        if let Some(Ok(k)) = kernel {
+            let t = &k.total;
+            log::info!(
+                "{}: XDP saw {} packets: {} to user space, {} bypassed in the kernel, {} sampled out, {} passed, {} parse errors",
+                r.name, t.packets, t.redirected, t.bypassed, t.sampled_out, t.passed, t.parse_errors
+            );
+        }
         r.shutdown();
         live_results.push(r);
     }
@@ -201,20 +213,63 @@ fn is_capture_file(i: &str) -> bool {
     i == "-" || Path::new(i).is_file()
 }
 
-/// One AF_PACKET socket per worker, joined in one fanout group so the kernel splits flows.
-fn open_live_sources(iface: &str, workers: usize, idx: usize, no_promisc: bool) -> Result<Vec<Box<dyn Source>>, String> {
-    if iface.contains('/') {
-        return Err(format!("-i {iface}: no such capture file"));
+/// The sources of one live interface: AF_XDP sockets (one per RX queue) behind the XDP program
+/// when it can be attached, else AF_PACKET sockets in a fanout group (one per worker).
+struct LiveCapture {
+    sources: Vec<Box<dyn Source>>,
+    offload: Option<Arc<dyn FlowOffload>>,
+    xdp: Option<XdpCapture>,
+}
+
+impl LiveCapture {
+    fn open(iface: &str, cli: &Cli, workers: usize, idx: usize) -> Result<LiveCapture, String> {
+        if iface.contains('/') {
+            return Err(format!("-i {iface}: no such capture file"));
+        }
+        if cli.capture_mode != "afpacket" {
+            match Self::open_xdp(iface, cli) {
+                Ok(c) => return Ok(c),
+                Err(e) if cli.capture_mode == "xdp" => return Err(format!("-i {iface}: XDP capture: {e}")),
+                Err(e) => log::warn!("{iface}: XDP/AF_XDP unavailable ({e}); falling back to AF_PACKET"),
+            }
+        }
+        if cli.sampling_rate > 1 {
+            log::warn!("{iface}: --sampling-rate applies to XDP capture only; AF_PACKET sees every packet");
+        }
+        let group = ((std::process::id() as usize + idx) & 0xffff) as u16;
+        let sources = (0..workers)
+            .map(|_| {
+                let mut c = AfPacketConfig::new(iface);
+                c.fanout_group = (workers > 1).then_some(group);
+                c.promiscuous = !cli.no_promisc;
+                AfPacketSource::open(&c).map(|s| Box::new(s) as Box<dyn Source>).map_err(|e| format!("-i {iface}: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        log::info!("{iface}: capturing with AF_PACKET (TPACKET_V3 ring, fanout by flow hash, {} socket(s))", sources.len());
+        Ok(LiveCapture { sources, offload: None, xdp: None })
     }
-    let group = ((std::process::id() as usize + idx) & 0xffff) as u16;
-    (0..workers)
-        .map(|_| {
-            let mut c = AfPacketConfig::new(iface);
-            c.fanout_group = (workers > 1).then_some(group);
-            c.promiscuous = !no_promisc;
-            AfPacketSource::open(&c).map(|s| Box::new(s) as Box<dyn Source>).map_err(|e| format!("-i {iface}: {e}"))
-        })
-        .collect()
+
+    fn open_xdp(iface: &str, cli: &Cli) -> Result<LiveCapture, String> {
+        let mut cfg = XdpConfig::new(iface);
+        cfg.bypass = !cli.no_bypass;
+        if cli.sampling_rate > 1 {
+            cfg.sampling = Sampling::Packets(cli.sampling_rate);
+        }
+        let mut xdp = XdpCapture::open(&cfg).map_err(|e| e.to_string())?;
+        let sockets = xdp.open_sources().map_err(|e| e.to_string())?;
+        let zero_copy = sockets.iter().filter(|s| s.zero_copy()).count();
+        log::info!(
+            "{iface}: capturing with XDP ({:?} mode) and {} AF_XDP socket(s), one worker each ({} zero-copy, {} copy mode); in-kernel bypass {}",
+            xdp.mode(),
+            sockets.len(),
+            zero_copy,
+            sockets.len() - zero_copy,
+            if cfg.bypass { "on" } else { "off" }
+        );
+        let offload = xdp.bypass().map(|b| Arc::new(b) as Arc<dyn FlowOffload>);
+        let sources = sockets.into_iter().map(|s| Box::new(s) as Box<dyn Source>).collect();
+        Ok(LiveCapture { sources, offload, xdp: Some(xdp) })
+    }
 }
 
 fn report_live(r: &LiveResult) {

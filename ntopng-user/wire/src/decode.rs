@@ -43,7 +43,8 @@ pub struct PacketInfo {
     pub payload_len: u16,
     /// First fragment of a fragmented IP datagram.
     pub first_fragment: bool,
-    /// The packet came out of a tunnel (IP-in-IP, GTP-U, TZSP, CAPWAP).
+    /// The packet came out of an encapsulation other than VLAN tags (MPLS, PPPoE, IP-in-IP,
+    /// GTP-U, TZSP, CAPWAP): the kernel fast path cannot key such flows.
     pub tunneled: bool,
 }
 
@@ -224,6 +225,7 @@ impl<'a> Decoder<'a> {
             }
             ethertype::MPLS_UNICAST | ethertype::MPLS_MULTICAST => {
                 // Label stack entries until the bottom-of-stack bit; IP follows.
+                self.tunneled = true;
                 let mut at = at;
                 loop {
                     if f.len() < at + 4 {
@@ -239,6 +241,7 @@ impl<'a> Decoder<'a> {
             }
             ethertype::PPPOE_SESSION => {
                 // 6 bytes of PPPoE header and 2 of PPP protocol.
+                self.tunneled = true;
                 if f.len() < at + 8 {
                     return Next::Done(Decoded::Dropped(Drop::TooShort));
                 }
