@@ -9,7 +9,7 @@ PACKAGES=(
   libpcap-dev                     # BPF filters (-B) compiled by libpcap; parity tests
   time util-linux                 # /usr/bin/time and taskset for the benchmarks
   linux-libc-dev                  # XDP program: clang -target bpf includes the kernel UAPI headers (linux/bpf.h)
-  iproute2 tcpreplay              # live-capture tests: namespaces, veth pairs, replays
+  iproute2 tcpreplay ethtool      # live capture: namespaces, veth pairs, replays, NIC set-up
   redis-server                    # ntopng-store tests run the Redis backend against a private server
 )
 

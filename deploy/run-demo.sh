@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: install, build, and monitor the default live interface
-# (AF_PACKET; the XDP/AF_XDP path is being added), writing every ended flow as a JSON line.
+# (XDP + AF_XDP, or AF_PACKET where XDP cannot attach), writing every ended flow as a JSON line.
 # Without a default route (or without root) it monitors a generated sample capture instead.
 # Stop with Ctrl-C: the flows still active are written out at shutdown.
 set -euo pipefail
