@@ -136,3 +136,44 @@ fn xdp_replay_equals_offline_reading_with_and_without_bypass() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+fn bypassed_long_flows_stay_exact_while_user_space_sees_only_their_first_packets() {
+    let Some(ns) = VethNamespace::create("bypass") else { return };
+    let dir = scratch_dir("live-bypass");
+    let cap = ntopng_bench::gen::scenarios::Capture::of(|s| {
+        ntopng_bench::gen::long_flows(s, &ntopng_bench::gen::MixParams::long_flows(4, 500, 7))
+    });
+    let file = dir.join("long.pcap");
+    std::fs::write(&file, cap.to_pcap()).unwrap();
+    let want = offline(&dir, "long", &file, cap.description.flow_count);
+    let (live, log) = live_dump(&ns, &file, &["--capture-mode", "xdp"], "XDP", &dir.join("long-xdp.jsonl"));
+    assert_eq!(summary(&live), want, "bypassed flows keep exact totals");
+    let total = cap.description.records;
+    let to_user = xdp_count(&log, "to user space");
+    let bypassed = xdp_count(&log, "bypassed");
+    assert_eq!(to_user + bypassed, total, "every frame went to user space or was counted in the kernel: {log:?}");
+    // nDPI needs at most a few dozen packets per flow; the rest never reached user space.
+    assert!(to_user < 4 * 100, "{to_user} of {total} packets reached user space");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_killed_daemon_leaves_no_xdp_program_attached() {
+    let Some(ns) = VethNamespace::create("kill") else { return };
+    let mut daemon = ns
+        .command(ntopng_bin().to_str().unwrap())
+        .args(["-i", &ns.monitored, "--capture-mode", "xdp", "-w", "0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(daemon.stderr.take().unwrap()).lines();
+    assert!(lines.by_ref().map_while(Result::ok).any(|l| l.contains("capturing with XDP")), "daemon did not attach");
+    let attached = ns.exec(&["ip", "-d", "link", "show", &ns.monitored]);
+    assert!(String::from_utf8_lossy(&attached.stdout).contains("prog/xdp"), "program attached while running");
+    // A crash: no chance to detach. The program is held by a link that dies with the process.
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+    let after = ns.exec(&["ip", "-d", "link", "show", &ns.monitored]);
+    assert!(!String::from_utf8_lossy(&after.stdout).contains("prog/xdp"), "XDP program left attached after a crash");
+}

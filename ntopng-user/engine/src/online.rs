@@ -7,8 +7,8 @@ use crate::worker::{Shared, Worker};
 use crate::offload::FlowOffload;
 use crate::publish::Publisher;
 use crate::{EngineConfig, Snapshot};
-use ntopng_capture::{BpfFilter, Poll, Source, SourceStats};
-use ntopng_wire::decode;
+use ntopng_capture::{BpfFilter, Frame, Poll, Source, SourceStats};
+use ntopng_wire::{decode, DecodeOptions};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -34,6 +34,17 @@ impl LiveResult {
         for w in &mut self.workers {
             w.shutdown();
         }
+    }
+}
+
+/// One frame through the filter, the decoder and the worker.
+#[inline]
+fn account(w: &mut Worker, filter: &mut Option<BpfFilter>, filtered: &mut u64, opts: DecodeOptions, f: &Frame<'_>) {
+    if filter.as_mut().is_none_or(|b| b.matches(f)) {
+        let d = decode(f.linktype.0, f.data, opts);
+        w.process(f, &d);
+    } else {
+        *filtered += 1;
     }
 }
 
@@ -82,14 +93,8 @@ pub fn run_live(
                     let mut filtered = 0u64;
                     let decode_opts = cfg.decode;
                     while !stop.load(Ordering::Relaxed) {
-                        let polled = src.poll_batch(POLL_BATCH, &mut |f| {
-                            if filter.as_mut().is_none_or(|b| b.matches(f)) {
-                                let d = decode(f.linktype.0, f.data, decode_opts);
-                                w.process(f, &d);
-                            } else {
-                                filtered += 1;
-                            }
-                        });
+                        let polled =
+                            src.poll_batch(POLL_BATCH, &mut |f| account(&mut w, &mut filter, &mut filtered, decode_opts, f));
                         match polled {
                             Ok(Poll::Ready(_)) => {}
                             Ok(Poll::Idle) => w.tick(wall_ns()),
@@ -101,6 +106,14 @@ pub fn run_live(
                                 w.fold_offloaded(wall_ns());
                                 p.serve(&w);
                             }
+                        }
+                    }
+                    // Stopping: take what is already in the ring (bounded: at most a few rings' worth).
+                    for _ in 0..64 {
+                        let drained = src
+                            .poll_batch(POLL_BATCH * 16, &mut |f| account(&mut w, &mut filter, &mut filtered, decode_opts, f));
+                        if !matches!(drained, Ok(Poll::Ready(n)) if n > 0) {
+                            break;
                         }
                     }
                     // What the kernel counted for bypassed flows up to now belongs to the totals.
