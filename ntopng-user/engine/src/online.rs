@@ -86,8 +86,11 @@ pub fn run_live(
                 let cfg = &cfg;
                 let publisher = publisher.clone();
                 scope.spawn(move || {
-                    if let Some(&core) = cfg.core_affinity.get(w.id) {
-                        core_affinity::set_for_current(core_affinity::CoreId { id: core });
+                    // One worker per core: -g's list, else worker i on core i (modulo the cores).
+                    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+                    let core = cfg.core_affinity.get(w.id).copied().unwrap_or(w.id % cores);
+                    if !core_affinity::set_for_current(core_affinity::CoreId { id: core }) {
+                        log::warn!("could not pin capture worker {} to core {core}", w.id);
                     }
                     let mut filter = cfg.bpf.as_deref().map(BpfFilter::new).transpose().map_err(|e| e.to_string())?;
                     let mut filtered = 0u64;
