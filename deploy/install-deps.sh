@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on a fresh Debian machine (run as root).
-# Rust itself (cargo/rustc >= 1.80) is expected on the machine.
+# Rust itself (cargo/rustc >= 1.83) is expected on the machine.
 set -euo pipefail
 
 PACKAGES=(
