@@ -25,6 +25,9 @@ pub struct IfaceCounters {
     pub host_overflow: u64,
     /// Ended flows that a full sink queue could not take.
     pub sink_drops: u64,
+    /// Packets the capture source lost before the worker saw them (kernel ring full, AF_XDP
+    /// fill ring empty), as the source reports them.
+    pub capture_drops: u64,
 }
 
 impl Default for IfaceCounters {
@@ -43,6 +46,7 @@ impl Default for IfaceCounters {
             flow_overflow: 0,
             host_overflow: 0,
             sink_drops: 0,
+            capture_drops: 0,
         }
     }
 }
@@ -66,6 +70,7 @@ impl IfaceCounters {
         self.flow_overflow += o.flow_overflow;
         self.host_overflow += o.host_overflow;
         self.sink_drops += o.sink_drops;
+        self.capture_drops += o.capture_drops;
     }
 
     pub fn decode_drops_total(&self) -> u64 {

@@ -98,6 +98,7 @@ pub fn run_live(
                     while !stop.load(Ordering::Relaxed) {
                         let polled =
                             src.poll_batch(POLL_BATCH, &mut |f| account(&mut w, &mut filter, &mut filtered, decode_opts, f));
+                        w.state.iface.capture_drops = src.stats().drops;
                         match polled {
                             Ok(Poll::Ready(_)) => {}
                             Ok(Poll::Idle) => w.tick(wall_ns()),
@@ -119,6 +120,7 @@ pub fn run_live(
                             break;
                         }
                     }
+                    w.state.iface.capture_drops = src.stats().drops;
                     // What the kernel counted for bypassed flows up to now belongs to the totals.
                     w.fold_offloaded(wall_ns());
                     if let Some(p) = &publisher {

@@ -274,7 +274,7 @@ impl LiveCapture {
 
 fn report_live(r: &LiveResult) {
     let s = r.snapshot();
-    let drops: u64 = r.sources.iter().map(|x| x.drops).sum();
+    let drops = s.iface.capture_drops;
     log::info!(
         "{}: {} packets ({} bytes) in {:.1} s; {} flows, {} hosts ({} local), {} MACs; {} kernel drops",
         r.name,
