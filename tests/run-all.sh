@@ -8,6 +8,6 @@ if [ ! -d ../shared/pcaps ]; then
   echo "NOTE: ../shared/pcaps not found: tests that need the shared captures will print SKIP"
 fi
 cargo test --release --workspace
-if [ -x bench/run-offline.sh ]; then
-  bash bench/run-offline.sh --smoke
-fi
+# Benchmarks run only as smoke tests here (tiny inputs, one run; the live one skips without root).
+bash bench/run-offline.sh --smoke
+bash bench/run-live.sh --smoke
