@@ -1,0 +1,226 @@
+//! The pool of pre-initialised VMs.
+
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use ntopng_store::KvStore;
+
+use crate::bindings::CacheStats;
+use crate::luacache::LuaCache;
+use crate::request::{ErrorKind, Request, Response, ScriptError};
+use crate::vm::{Paths, PoolShared, Vm};
+
+/// ntopng's directories, as `ntop.getDirs()` reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dirs {
+    /// Where `scripts/` and `httpdocs/` are installed.
+    pub installdir: PathBuf,
+    /// The data directory (`-d`).
+    pub workingdir: PathBuf,
+    /// `<installdir>/scripts`: the only place scripts run from.
+    pub scriptdir: PathBuf,
+    /// `<installdir>/httpdocs`.
+    pub httpdocsdir: PathBuf,
+    /// `<installdir>/scripts/callbacks`.
+    pub callbacksdir: PathBuf,
+}
+
+impl Dirs {
+    /// The layout ntopng uses under an install directory.
+    pub fn new(installdir: impl Into<PathBuf>, workingdir: impl Into<PathBuf>) -> Self {
+        let installdir = installdir.into();
+        Dirs {
+            scriptdir: installdir.join("scripts"),
+            httpdocsdir: installdir.join("httpdocs"),
+            callbacksdir: installdir.join("scripts/callbacks"),
+            workingdir: workingdir.into(),
+            installdir,
+        }
+    }
+}
+
+/// How a pool is built.
+#[derive(Clone)]
+pub struct PoolConfig {
+    pub dirs: Dirs,
+    /// The key-value store behind the `ntop.*Cache` and preference bindings.
+    pub store: Arc<dyn KvStore>,
+    /// Number of VMs (concurrent runs). Default 2.
+    pub vms: usize,
+    /// Lua instructions a run may execute. Default 1e9.
+    pub instruction_budget: u64,
+    /// Wall time a run may take. Default 30 s.
+    pub time_budget: Duration,
+    /// Memory one VM may use. Default 256 MiB.
+    pub memory_limit: usize,
+    /// Version reported by `ntop.getInfo()`. Default: this crate's.
+    pub version: String,
+    /// The daemon's start time (`ntop.getUptime()`, `ntop.getStartupEpoch()`). Default: pool creation.
+    pub start_time: SystemTime,
+    /// The in-memory Lua cache; give the same one to several pools to share it. Default: a new one.
+    pub lua_cache: Option<Arc<LuaCache>>,
+}
+
+impl PoolConfig {
+    pub fn new(dirs: Dirs, store: Arc<dyn KvStore>) -> Self {
+        PoolConfig {
+            dirs,
+            store,
+            vms: 2,
+            instruction_budget: 1_000_000_000,
+            time_budget: Duration::from_secs(30),
+            memory_limit: 256 << 20,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            start_time: SystemTime::now(),
+            lua_cache: None,
+        }
+    }
+}
+
+impl fmt::Debug for PoolConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolConfig")
+            .field("dirs", &self.dirs)
+            .field("store", &self.store.backend())
+            .field("vms", &self.vms)
+            .field("instruction_budget", &self.instruction_budget)
+            .field("time_budget", &self.time_budget)
+            .field("memory_limit", &self.memory_limit)
+            .finish()
+    }
+}
+
+/// Why a pool could not be built.
+#[derive(Debug)]
+pub struct PoolError(pub String);
+
+impl fmt::Display for PoolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot create the Lua pool: {}", self.0)
+    }
+}
+
+impl std::error::Error for PoolError {}
+
+/// N sandboxed VMs, each initialised once (bindings, prelude, module path) and reused run after run.
+/// `run_script` takes an idle VM (waiting if all are busy), runs the script in a fresh environment and
+/// puts the VM back. Thread-safe.
+pub struct LuaPool {
+    shared: PoolShared,
+    idle: Mutex<Vec<Vm>>,
+    available: Condvar,
+    size: usize,
+}
+
+impl fmt::Debug for LuaPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LuaPool({} VMs, {})", self.size, self.shared.dirs.installdir.display())
+    }
+}
+
+impl LuaPool {
+    pub fn new(cfg: PoolConfig) -> Result<LuaPool, PoolError> {
+        let canon =
+            |p: &Path, what: &str| p.canonicalize().map_err(|e| PoolError(format!("{what} {}: {e}", p.display())));
+        let install_canon = canon(&cfg.dirs.installdir, "install dir")?;
+        let scripts_canon = canon(&cfg.dirs.scriptdir, "scripts dir")?;
+        let shared = PoolShared {
+            paths: Paths {
+                installdir: cfg.dirs.installdir.clone(),
+                install: install_canon,
+                scripts: scripts_canon,
+                working: cfg.dirs.workingdir.canonicalize().ok(),
+            },
+            dirs: Arc::new(cfg.dirs),
+            store: cfg.store,
+            lua_cache: cfg.lua_cache.unwrap_or_default(),
+            stats: Arc::new(CacheStats::default()),
+            version: cfg.version.into(),
+            start_time: cfg.start_time,
+            instruction_budget: cfg.instruction_budget,
+            time_budget: cfg.time_budget,
+            memory_limit: cfg.memory_limit,
+        };
+        let size = cfg.vms.max(1);
+        let mut vms = Vec::with_capacity(size);
+        for _ in 0..size {
+            vms.push(Vm::new(&shared).map_err(|e| PoolError(e.to_string()))?);
+        }
+        Ok(LuaPool { shared, idle: Mutex::new(vms), available: Condvar::new(), size })
+    }
+
+    /// Number of VMs.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    pub fn dirs(&self) -> &Dirs {
+        &self.shared.dirs
+    }
+
+    /// The in-memory cache of `ntop.getLuaCache`/`setLuaCache`.
+    pub fn lua_cache(&self) -> &Arc<LuaCache> {
+        &self.shared.lua_cache
+    }
+
+    /// Runs the script at `path`: absolute, or relative to the scripts dir (`lua/rest/v2/get/x.lua`); it must
+    /// lie under the scripts dir. Never panics; a failure is in [`Response::error`].
+    pub fn run_script(&self, path: impl AsRef<Path>, req: Request) -> Response {
+        let vm = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            loop {
+                if let Some(vm) = idle.pop() {
+                    break vm;
+                }
+                idle = self.available.wait(idle).unwrap_or_else(|p| p.into_inner());
+            }
+        };
+        let started = Instant::now();
+        let outcome = catch_unwind(AssertUnwindSafe(|| vm.run(&self.shared, path.as_ref(), req)));
+        let (vm, resp) = match outcome {
+            Ok(resp) => (Some(vm), resp),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown panic".into());
+                log::error!(target: "ntopng::lua", "Lua VM panicked running {}: {what}", path.as_ref().display());
+                // The VM may be in any state: replace it.
+                drop(vm);
+                let resp = Response {
+                    status: 500,
+                    content_type: None,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                    headers_sent: false,
+                    error: Some(ScriptError {
+                        kind: ErrorKind::Internal,
+                        message: format!("internal error in the Lua engine: {what}"),
+                        traceback: None,
+                    }),
+                    elapsed: started.elapsed(),
+                    instructions: 0,
+                };
+                (Vm::new(&self.shared).ok(), resp)
+            }
+        };
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        match vm {
+            Some(vm) => idle.push(vm),
+            None => {
+                // Could not rebuild it: try again, the pool must not shrink.
+                match Vm::new(&self.shared) {
+                    Ok(vm) => idle.push(vm),
+                    Err(e) => log::error!(target: "ntopng::lua", "cannot recreate a Lua VM: {e}"),
+                }
+            }
+        }
+        drop(idle);
+        self.available.notify_one();
+        resp
+    }
+}

@@ -1,0 +1,310 @@
+//! The one registry of the Lua API: every function of the seed documents (`ntop.*`, `interface.*`,
+//! `network.*`, `flow.*`, `host.*`), each either implemented or unsupported with a reason. VM creation checks
+//! that the bindings registered are exactly the ones marked implemented here; every other function is
+//! registered as a stub raising `"<ns>.<name>: not supported by this build yet (<reason>)"`.
+//! `doc/lua-api-coverage.md` is generated from it ([`coverage_markdown`]).
+
+use crate::api_list::SEED_API;
+
+/// A function as the seed documents list it (see `api_list.rs`, generated from the seeds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedFn {
+    pub ns: &'static str,
+    pub name: &'static str,
+    /// The section of the seed document where it is first listed.
+    pub section: &'static str,
+    /// The call as documented, e.g. `ntop.setCache(key, val [,ttl])`.
+    pub call: &'static str,
+}
+
+/// The namespaces, in the order of the master overview.
+pub const NAMESPACES: [&str; 5] = ["ntop", "interface", "flow", "host", "network"];
+
+/// How many functions the master overview (seed 001) says each namespace has in ntopng's registration
+/// tables. The seed documents list fewer (see the coverage document).
+pub const MASTER_COUNTS: [(&str, usize); 5] =
+    [("ntop", 334), ("interface", 245), ("flow", 20), ("host", 23), ("network", 9)];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiStatus {
+    Implemented,
+    Unsupported(&'static str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiEntry {
+    pub ns: &'static str,
+    pub name: &'static str,
+    pub section: &'static str,
+    pub call: &'static str,
+    pub status: ApiStatus,
+    /// What differs from the seed or from ntopng, for implemented functions.
+    pub note: &'static str,
+}
+
+impl ApiEntry {
+    /// The error an unsupported function raises.
+    pub fn unsupported_message(&self) -> String {
+        match self.status {
+            ApiStatus::Unsupported(reason) => {
+                format!("{}.{}: not supported by this build yet ({reason})", self.ns, self.name)
+            }
+            ApiStatus::Implemented => String::new(),
+        }
+    }
+}
+
+/// `(ns, name, note)` of every implemented function.
+pub(crate) const IMPLEMENTED: &[(&str, &str, &str)] = &[
+    // system and info
+    ("ntop", "getDirs", "installdir, workingdir, scriptdir, httpdocsdir, callbacksdir"),
+    ("ntop", "getInfo", "product, version, platform, OS, uptime (license and port fields come later)"),
+    ("ntop", "getUptime", "seconds since the start time given to the pool"),
+    ("ntop", "getStartupEpoch", "the start time given to the pool"),
+    ("ntop", "getStaticFileEpoch", "the startup epoch"),
+    ("ntop", "getCurrentScriptsDir", "the scripts dir"),
+    ("ntop", "isAdministrator", "from `_SESSION`: group administrator or nologin, or user nologin"),
+    ("ntop", "getNologinUser", "`nologin`"),
+    ("ntop", "httpRedirect", "sets status 302 and `Location`"),
+    // Redis / cache
+    ("ntop", "getCache", "nil for a missing key (the seed's type; ntopng itself returns \"\")"),
+    ("ntop", "setCache", "TTL 0 or nil: no expiry"),
+    ("ntop", "setnxCache", "optional TTL as third argument"),
+    ("ntop", "delCache", ""),
+    ("ntop", "renameCache", "renaming a missing key does nothing"),
+    ("ntop", "incrCache", "raises an error if the value is not an integer"),
+    ("ntop", "flushCache", "administrators only (false otherwise)"),
+    ("ntop", "getKeysCache", "`{[key] = \"\"}`, ntopng's shape; empty table when nothing matches"),
+    ("ntop", "getCacheStatus", "`backend`, `location`, `connected`, `num_keys`, `memory`"),
+    ("ntop", "getCacheStats", "per-operation counters of this pool (`num_get`, `num_set`, ...)"),
+    ("ntop", "hasDumpCache", "true if the key exists"),
+    ("ntop", "dumpCache", "hex text of the store's dump"),
+    ("ntop", "restoreCache", "replaces an existing key; false for a dump that is not the store's"),
+    ("ntop", "getHashCache", "nil for a missing field"),
+    ("ntop", "setHashCache", ""),
+    ("ntop", "delHashCache", ""),
+    ("ntop", "getHashKeysCache", "`{[field] = \"\"}`, ntopng's shape"),
+    ("ntop", "getHashAllCache", ""),
+    ("ntop", "lpushCache", "optional third argument keeps the newest n elements"),
+    ("ntop", "rpushCache", "optional third argument keeps the newest n elements"),
+    ("ntop", "lpopCache", ""),
+    ("ntop", "rpopCache", ""),
+    ("ntop", "lremCache", "also `(key, value)`: removes every occurrence"),
+    ("ntop", "ltrimCache", ""),
+    ("ntop", "lrangeCache", "start and stop default to 0 and -1"),
+    ("ntop", "llenCache", ""),
+    ("ntop", "listIndexCache", ""),
+    ("ntop", "setMembersCache", ""),
+    ("ntop", "delMembersCache", ""),
+    ("ntop", "getMembersCache", "array, sorted"),
+    // preferences
+    ("ntop", "setPref", "the key is the full Redis key (`ntopng.prefs.x`)"),
+    ("ntop", "getPref", "alias of getCache"),
+    // logging
+    ("ntop", "traceEvent", "through the `log` crate, target `ntopng::lua`, with the script's file:line"),
+    ("ntop", "verboseTrace", "debug level"),
+    ("ntop", "setLoggingLevel", "sets the process-wide maximum level of the `log` crate"),
+    ("ntop", "syslog", "level is a syslog priority 0..7"),
+    // time
+    ("ntop", "gettimemsec", "seconds since the epoch with millisecond precision, as ntopng returns it"),
+    ("ntop", "getticks", "nanoseconds of a monotonic clock"),
+    ("ntop", "gettickspersec", "1e9"),
+    ("ntop", "tzset", ""),
+    ("ntop", "roundTime", "third argument: UTC offset in seconds, or true for local time"),
+    // misc utilities
+    ("ntop", "md5", ""),
+    ("ntop", "msleep", "bounded by the run's time budget"),
+    ("ntop", "getservbyport", "from /etc/services; the port number as a string when unknown"),
+    ("ntop", "getTLSVersionName", ""),
+    ("ntop", "isDeadlineApproaching", "less than a tenth of the run's time budget left"),
+    ("ntop", "getDeadline", "epoch at which the run's time budget ends"),
+    ("ntop", "bitmapIsSet", "bits 0..63"),
+    ("ntop", "bitmapSet", "bits 0..63"),
+    ("ntop", "bitmapClear", "bits 0..63"),
+    ("ntop", "mapScoreToSeverity", "checks.md §1.2"),
+    ("ntop", "mapSeverityToScore", "checks.md §1.2"),
+    ("ntop", "ipToNumber", ""),
+    ("ntop", "inet_ntoa", ""),
+    ("ntop", "networkPrefix", "IPv4 and IPv6"),
+    ("ntop", "ipCmp", "IPv4 sorts before IPv6"),
+    ("ntop", "isIPv6", ""),
+    // in-memory Lua cache
+    ("ntop", "getLuaCache", "a copy of the stored value"),
+    ("ntop", "setLuaCache", "booleans, numbers, strings and tables of them; nil deletes; TTL 0 or nil: no expiry"),
+    ("ntop", "dumpLuaCache", "`{[key] = value}`"),
+    // edition, platform, features: a community build without the optional subsystems
+    ("ntop", "isForcedCommunity", "false"),
+    ("ntop", "isPro", "false (community build)"),
+    ("ntop", "isEnterprise", "false (community build)"),
+    ("ntop", "isEnterpriseM", "false (community build)"),
+    ("ntop", "isEnterpriseL", "false (community build)"),
+    ("ntop", "isEnterpriseXL", "false (community build)"),
+    ("ntop", "isEnterpriseXXL", "false (community build)"),
+    ("ntop", "isnEdge", "false (community build)"),
+    ("ntop", "isnEdgeEnterprise", "false (community build)"),
+    ("ntop", "isPackage", "false"),
+    ("ntop", "isAppliance", "false"),
+    ("ntop", "isIoTBridge", "false"),
+    ("ntop", "isWindows", "from the build target"),
+    ("ntop", "isFreeBSD", "from the build target"),
+    ("ntop", "isLinux", "from the build target"),
+    ("ntop", "hasGeoIP", "false: no GeoIP support in this build"),
+    ("ntop", "hasRadiusSupport", "false: not in this build"),
+    ("ntop", "hasLdapSupport", "false: not in this build"),
+    ("ntop", "isPingAvailable", "false: ping is not built yet"),
+    ("ntop", "isClickHouseEnabled", "false: not in this build"),
+    ("ntop", "hasSpeedtestSupport", "false: not in this build"),
+    ("ntop", "isNProbeIPSConfigured", "false: not in this build"),
+    ("ntop", "isFlowDedupEnabled", "false: not in this build"),
+];
+
+/// Why a function of `ns` in seed section `section` is not there yet.
+fn reason(ns: &str, name: &str, section: &str) -> &'static str {
+    match ns {
+        "interface" => return "needs the packet engine's interface state; comes with the interface bindings",
+        "network" => return "needs local-network state; comes with the network checks",
+        "flow" => return "exists only in flow check scripts, which are not wired yet",
+        "host" => return "exists only in host check scripts, which are not wired yet",
+        _ => {}
+    }
+    match name {
+        "execCmd" | "execCmdAsync" | "readResultCmdAsync" => {
+            return "running shell commands from scripts is outside the sandbox";
+        }
+        "serviceRestart" | "shutdown" | "isShuttingDown" | "setOffline" | "setOnline" | "isOffline"
+        | "isForcedOffline" => return "needs the daemon's run control",
+        "publish" | "rpcCall" | "sendKafkaMessage" | "speedtest" => return "Pro feature, not in this community build",
+        "sendMail" => return "the SMTP client is not built yet",
+        "getMac64" | "decodeMac64" => {
+            return "the seed (EUI-64 text) and ntopng (64-bit integer) disagree on the value; pending a decision";
+        }
+        "getLicenseLimits" | "checkLicense" => return "no license handling in this community build",
+        "getHttpPrefix"
+        | "getCookieAttributes"
+        | "httpPurifyParam"
+        | "getRandomCSRFValue"
+        | "dumpFile"
+        | "dumpBinaryFile" => return "comes with the HTTP server",
+        "getInstanceName" => return "needs the daemon's configuration; comes with the HTTP server",
+        "systemHostStat" | "refreshCPULoad" => return "host CPU/memory statistics are not collected yet",
+        _ => {}
+    }
+    match section {
+        "File System" => "file-system access comes with the HTTP server's path policy",
+        "User Management & Authentication" | "MFA / TOTP" => "user management comes with authentication",
+        "Network & IP Utilities" => "needs the local-networks configuration of the engine",
+        "Address Resolution" => "DNS resolution is not built yet",
+        "HTTP Client" => "the outbound HTTP client is not built yet",
+        "Historical Statistics (SQLite)" => "the historical statistics store is not built yet",
+        "RRD" => "RRD timeseries are not built yet",
+        "Alerts" => "the alert store is not built yet",
+        "Recipient Queues" => "alert notification recipients are not built yet",
+        "nDPI / Protocol Classification" | "Custom Categories & nDPI Reload" => {
+            "needs the nDPI engine bindings; comes with the interface bindings"
+        }
+        "SNMP" => "SNMP is not in this community build",
+        "Ping" => "active monitoring (ping) is not built yet",
+        "Traffic Recording & Extraction" => "traffic recording is not in this build",
+        "IPS / nEdge" => "IPS and nEdge are not in this community build",
+        "ZMQ" => "ZMQ flow collection is not built yet",
+        "UDP / TCP Send" => "sockets from scripts are not built yet",
+        "ASN & Geolocation" => "GeoIP/ASN databases are not supported yet",
+        "Privilege Management" => "comes with the daemon's privilege drop",
+        "Flow / Host Checks & Risks" => "the checks framework is not wired yet",
+        _ => "needs engine state not exposed to Lua yet",
+    }
+}
+
+/// The status of `ns.name` (`None` if the seeds do not list it).
+pub fn status(ns: &str, name: &str) -> Option<ApiStatus> {
+    registry().into_iter().find(|e| e.ns == ns && e.name == name).map(|e| e.status)
+}
+
+/// Every seed function with its status, in the seeds' order.
+pub fn registry() -> Vec<ApiEntry> {
+    SEED_API
+        .iter()
+        .map(|f| {
+            let implemented = IMPLEMENTED.iter().find(|(ns, name, _)| *ns == f.ns && *name == f.name);
+            ApiEntry {
+                ns: f.ns,
+                name: f.name,
+                section: f.section,
+                call: f.call,
+                status: match implemented {
+                    Some(_) => ApiStatus::Implemented,
+                    None => ApiStatus::Unsupported(reason(f.ns, f.name, f.section)),
+                },
+                note: implemented.map(|(_, _, n)| *n).unwrap_or(""),
+            }
+        })
+        .collect()
+}
+
+/// `(namespace, implemented, unsupported)` counts.
+pub fn counts() -> Vec<(&'static str, usize, usize)> {
+    let reg = registry();
+    NAMESPACES
+        .iter()
+        .map(|ns| {
+            let all: Vec<_> = reg.iter().filter(|e| e.ns == *ns).collect();
+            let implemented = all.iter().filter(|e| e.status == ApiStatus::Implemented).count();
+            (*ns, implemented, all.len() - implemented)
+        })
+        .collect()
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// The text of `doc/lua-api-coverage.md`.
+pub fn coverage_markdown() -> String {
+    let reg = registry();
+    let mut out = String::new();
+    out.push_str("# Lua API coverage\n\n");
+    out.push_str(
+        "Generated from the registry of `ntopng-user/lua` (`src/registry.rs`) against the function lists of the Lua API\n\
+         seeds (`shared/seeds/00[0-4]*.md`; `flow.*` from `reference/ntopng/lua_engine.md` §6). Do not edit: regenerate\n\
+         with `UPDATE_COVERAGE=1 cargo test -p ntopng-lua --release --test coverage`.\n\n\
+         Every function listed here is registered in every VM. An unsupported one raises\n\
+         `<ns>.<name>: not supported by this build yet (<reason>)` when called; none returns a silent nil.\n\n",
+    );
+    out.push_str("| namespace | in ntopng (seed 001) | documented in the seeds | implemented | unsupported |\n");
+    out.push_str("|---|---:|---:|---:|---:|\n");
+    let (mut t_master, mut t_doc, mut t_impl, mut t_uns) = (0, 0, 0, 0);
+    for (ns, implemented, unsupported) in counts() {
+        let master = MASTER_COUNTS.iter().find(|(n, _)| *n == ns).map(|(_, c)| *c).unwrap_or(0);
+        out.push_str(&format!(
+            "| `{ns}.*` | {master} | {} | {implemented} | {unsupported} |\n",
+            implemented + unsupported
+        ));
+        t_master += master;
+        t_doc += implemented + unsupported;
+        t_impl += implemented;
+        t_uns += unsupported;
+    }
+    out.push_str(&format!("| total | {t_master} | {t_doc} | {t_impl} | {t_uns} |\n\n"));
+    out.push_str(
+        "The master overview counts the entries of ntopng's C registration tables; the seed documents list fewer\n\
+         distinct functions (a few appear in two sections of a seed and are counted once here). Functions that\n\
+         ntopng registers but the seeds do not document are not registered here.\n\n",
+    );
+    for ns in NAMESPACES {
+        out.push_str(&format!("## `{ns}.*`\n\n| function | status | section | notes / reason |\n|---|---|---|---|\n"));
+        for e in reg.iter().filter(|e| e.ns == ns) {
+            let (status, text) = match e.status {
+                ApiStatus::Implemented => ("implemented", e.note),
+                ApiStatus::Unsupported(r) => ("unsupported", r),
+            };
+            out.push_str(&format!(
+                "| `{}` | {status} | {} | {} |\n",
+                md_cell(e.call),
+                md_cell(e.section),
+                md_cell(text)
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}

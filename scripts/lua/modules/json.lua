@@ -1,0 +1,4 @@
+--
+-- `require "json"`: the same module as dkjson (ntopng-lua).
+--
+return require("dkjson")
