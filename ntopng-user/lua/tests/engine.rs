@@ -769,7 +769,7 @@ fn rest_answers() {
     assert!(r.is_ok(), "{:?}", r.error);
     assert_eq!(r.status, 200);
     assert_eq!(r.content_type.as_deref(), Some("application/json; charset=utf-8"));
-    assert_eq!(r.body_str(), r#"{"rc":0,"rc_str":"OK","rc_str_hr":"OK","rsp":{"a":1}}"#);
+    assert_eq!(r.body_str(), r#"{"rc":0,"rc_str":"OK","rc_str_hr":"Success","rsp":{"a":1}}"#);
 
     for (rc, status, code, s, hr) in [
         ("invalid_args", 400, -5, "INVALID_ARGUMENTS", "Invalid arguments"),
@@ -794,7 +794,7 @@ fn rest_answers() {
     ));
     assert_eq!(
         r.json().unwrap(),
-        serde_json::json!({"rc":0,"rc_str":"OK","rc_str_hr":"OK","rsp":[{"id":1}],"recordsTotal":10,"recordsFiltered":1})
+        serde_json::json!({"rc":0,"rc_str":"OK","rc_str_hr":"Success","rsp":[{"id":1}],"recordsTotal":10,"recordsFiltered":1})
     );
     assert_eq!(r.header("X-A"), Some("b"));
 
@@ -860,7 +860,7 @@ rest_utils.answer(rest_utils.consts.success.ok, conf)
     // Empty configuration: an empty object stays an object.
     env.store.set("ntopng.prefs.my_feature", "{}", None).unwrap();
     let r = env.pool.run_script(path, Request::get("/x?ifid=0"));
-    assert_eq!(r.body_str(), r#"{"rc":0,"rc_str":"OK","rc_str_hr":"OK","rsp":{}}"#);
+    assert_eq!(r.body_str(), r#"{"rc":0,"rc_str":"OK","rc_str_hr":"Success","rsp":{}}"#);
 }
 
 #[test]

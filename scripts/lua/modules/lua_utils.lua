@@ -221,4 +221,103 @@ function getSystemInterfaceId()
   return "-1"
 end
 
+-- isAdministratorOrPrintErr(): true for administrators. ntopng also renders an HTML error page for other
+-- users; here nothing is printed, so REST scripts can answer NOT_GRANTED themselves.
+function isAdministratorOrPrintErr()
+  return isAdministrator()
+end
+
+-- ##############################################
+-- Hosts, as REST parameters name them (rest_v2.md §3)
+
+-- "ip@vlan" (or "ip") -> { host = ip, vlan = n }
+function hostkey2hostinfo(key)
+  key = tostring(key or "")
+  local ip, vlan = string.match(key, "^(.-)@(%d+)$")
+  if ip == nil then return { host = key, vlan = 0 } end
+  return { host = ip, vlan = tonumber(vlan) }
+end
+
+-- { host = ip, vlan = n } -> "ip", or "ip@vlan" when vlan is not 0
+function hostinfo2hostkey(info)
+  local host = info["host"] or info["ip"] or ""
+  local vlan = tonumber(info["vlan"]) or 0
+  if vlan ~= 0 then return host .. "@" .. vlan end
+  return host
+end
+
+-- The "jquery id" of a host key: "." -> "__", ":" -> "____", "/" -> "___", "@" -> "_".
+function hostinfo2jqueryid(info)
+  local key = hostinfo2hostkey(info)
+  key = string.gsub(key, ":", "____")
+  key = string.gsub(key, "%.", "__")
+  key = string.gsub(key, "/", "___")
+  key = string.gsub(key, "@", "_")
+  return key
+end
+
+-- The host a request names: `host` ("ip" or "ip@vlan"), with `vlan` overriding the vlan of the key.
+-- nil when there is no host parameter.
+function url2hostinfo(get)
+  if get == nil or isEmptyString(get["host"]) then return nil end
+  local info = hostkey2hostinfo(get["host"])
+  if not isEmptyString(get["vlan"]) and tonumber(get["vlan"]) then
+    info["vlan"] = tonumber(get["vlan"])
+  end
+  return info
+end
+
+-- The user alias of a host (set with set/host/alias.lua), nil when none.
+function getHostAltName(hostkey)
+  local alias = ntop.getHashCache("ntopng.host_labels", hostkey)
+  if isEmptyString(alias) then return nil end
+  return alias
+end
+
+-- ##############################################
+-- Tables and times, as the GUI shows them
+
+function getDefaultTableSize()
+  return 10
+end
+
+-- secondsToTime(secs): "00:23 sec", "05:10 min", "2:03:04 h", "3 days, 2:03:04 h"
+function secondsToTime(secs)
+  secs = math.floor(tonumber(secs) or 0)
+  if secs < 0 then secs = 0 end
+  local days = secs // 86400
+  local rem = secs % 86400
+  local h, m, s = rem // 3600, (rem % 3600) // 60, rem % 60
+  local text
+  if days == 0 and h == 0 and m == 0 then
+    text = string.format("00:%02d sec", s)
+  elseif days == 0 and h == 0 then
+    text = string.format("%02d:%02d min", m, s)
+  else
+    text = string.format("%d:%02d:%02d h", h, m, s)
+  end
+  if days > 0 then
+    text = string.format("%d %s, %s", days, days == 1 and "day" or "days", text)
+  end
+  return text
+end
+
+-- ##############################################
+-- Interfaces
+
+-- The user alias of an interface (set with set/interface/alias.lua), nil when none.
+function getInterfaceNameAlias(ifid)
+  local alias = ntop.getCache("ntopng.prefs.ifid_" .. tostring(ifid) .. ".name")
+  if isEmptyString(alias) then return nil end
+  return alias
+end
+
+-- The name the GUI shows for an interface: its alias, else its name without a directory part.
+function getHumanReadableInterfaceName(ifid, ifname)
+  local alias = getInterfaceNameAlias(ifid)
+  if alias ~= nil then return alias end
+  ifname = tostring(ifname or "")
+  return (string.match(ifname, "([^/]+)$") or ifname)
+end
+
 return true

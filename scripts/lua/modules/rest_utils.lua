@@ -20,7 +20,7 @@ end
 
 rest_utils.consts = {
   success = {
-    ok = rc(200, 0, "OK", "OK"),
+    ok = rc(200, 0, "OK", "Success"),
     snmp_device_deleted = rc(200, 0, "SNMP_DEVICE_DELETED_SUCCESSFULLY", "SNMP device deleted successfully"),
     snmp_device_added = rc(200, 0, "SNMP_DEVICE_ADDED_SUCCESSFULLY", "SNMP device added successfully"),
     snmp_device_edited = rc(200, 0, "SNMP_DEVICE_EDITED_SUCCESSFULLY", "SNMP device edited successfully"),
