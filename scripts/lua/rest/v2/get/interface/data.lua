@@ -91,7 +91,7 @@ local function full(ifid_param, ifstats)
   local now = os.time()
 
   res.speed = num(ifstats.speed)
-  res.periodic_stats_update_frequency_secs = num(ifstats.periodic_stats_update_frequency_secs)
+  res.periodic_stats_update_frequency_secs = num(ifstats.periodic_stats_update_frequency_secs or 5)
   res.packets = num(since_reset.packets or stats.packets)
   res.bytes = num(since_reset.bytes or stats.bytes)
   res.tot_nprobe_pkts = 0

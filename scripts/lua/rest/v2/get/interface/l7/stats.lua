@@ -37,18 +37,18 @@ if mode == "count" then
   end
   stats_utils.sort_desc(items)
   local total = stats_utils.total(items)
-  local kept = 0
+  local kept_value = 0
   for _, e in ipairs(items) do
-    if kept < max_values and (all_values or (total > 0 and e.value * 100 / total > 3)) then
+    if #res < max_values and (all_values or (total > 0 and e.value * 100 / total > 3)) then
       e.url = l7_stats.app_url(e.label)
       res[#res + 1] = e
-      kept = kept + e.value
+      kept_value = kept_value + e.value
     end
   end
   if #res == 0 then
     res[1] = { label = "No flows", value = 0 }
-  elseif total - kept > 0 then
-    res[#res + 1] = { label = "Other", value = total - kept }
+  elseif total - kept_value > 0 then
+    res[#res + 1] = { label = "Other", value = total - kept_value }
   end
 else
   local ifstats = interface.getStats()
