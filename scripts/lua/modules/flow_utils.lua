@@ -4,7 +4,6 @@
 --
 
 require "lua_utils"
-local l4_protocol_list = require("l4_protocol_list")
 
 local flow_utils = {}
 
@@ -36,22 +35,13 @@ function flow_utils.getFlowsFilter()
     detailsLevel = (param("verbose") == "true") and "high" or "normal",
   }
 
-  local application = param("application")
-  if application ~= nil then
-    -- a name, an id or "master.app"
-    local id = tonumber(application)
-    if id == nil then
-      local app = string.match(application, "%.([^%.]+)$") or application
-      id = interface.getnDPIProtoId(app)
-    end
-    pageinfo.l7protoFilter = id
-  end
+  -- application: a name, an id or "master.app"; l4proto: a name or a number (the binding resolves both)
+  if param("application") then pageinfo.l7protoFilter = param("application") end
   local category = param("category")
   if category ~= nil then
     pageinfo.l7categoryFilter = tonumber(category) or interface.getnDPICategoryId(category)
   end
-  local l4proto = param("l4proto")
-  if l4proto ~= nil then pageinfo.l4protoFilter = l4_protocol_list.l4_proto_to_id(l4proto) end
+  if param("l4proto") then pageinfo.l4protoFilter = param("l4proto") end
   if param("port") then pageinfo.portFilter = tonumber(param("port")) end
   if param("vlan") then pageinfo.vlanIdFilter = tonumber(param("vlan")) end
   if param("version") then pageinfo.ipVersion = tonumber(param("version")) end
