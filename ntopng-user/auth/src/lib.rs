@@ -59,7 +59,9 @@ pub enum AuthError {
     /// Unknown user or wrong password (deliberately not telling which).
     BadCredentials,
     /// Too many failures from this address; retry after the given time.
-    LockedOut { retry_after: Duration },
+    LockedOut {
+        retry_after: Duration,
+    },
     /// The old password given for a password change is wrong.
     WrongOldPassword,
     /// The caller may not do this (e.g. a non-administrator changing another user's password).
@@ -490,7 +492,8 @@ impl Users {
     /// A new session for `user` lasting `duration` (default: the configured session duration).
     pub fn create_session(&self, user: &str, duration: Option<Duration>) -> Result<Session> {
         let info = self.get(user)?.ok_or_else(|| AuthError::NoSuchUser(user.into()))?;
-        let s = Session { id: random::hex(16), user: info.name, group: info.group, csrf: random::hex(16), localuser: true };
+        let s =
+            Session { id: random::hex(16), user: info.name, group: info.group, csrf: random::hex(16), localuser: true };
         let value = format!("{}|{}|{}|{}", s.user, s.group, s.csrf, if s.localuser { 1 } else { 0 });
         let d = duration.filter(|d| !d.is_zero()).unwrap_or(self.session_duration);
         self.store.set(&keys::session(&s.id), &value, Some(d))?;

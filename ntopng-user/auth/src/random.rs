@@ -5,9 +5,7 @@ use std::io::Read;
 /// `n` random bytes from `/dev/urandom`.
 pub fn bytes(n: usize) -> Vec<u8> {
     let mut buf = vec![0u8; n];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut buf))
-        .expect("reading /dev/urandom");
+    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf)).expect("reading /dev/urandom");
     buf
 }
 

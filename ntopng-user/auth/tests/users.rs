@@ -112,7 +112,10 @@ fn users_survive_a_restart() {
         assert_eq!(store.get("ntopng.prefs.admin_password_changed").unwrap().as_deref(), Some("1"));
         assert_eq!(users.token_user(&token).unwrap().unwrap().name, "jane");
         let s = users.session(&session.id).unwrap().unwrap();
-        assert_eq!((s.user.as_str(), s.group.as_str(), s.csrf.as_str()), ("jane", "unprivileged", session.csrf.as_str()));
+        assert_eq!(
+            (s.user.as_str(), s.group.as_str(), s.csrf.as_str()),
+            ("jane", "unprivileged", session.csrf.as_str())
+        );
         assert_eq!(users.list().unwrap().len(), 2);
     });
 }
@@ -124,17 +127,29 @@ fn user_management() {
         let users = Users::open(store.clone()).unwrap();
         users.add_user(&NewUser::new("bob", "pw1", "unprivileged")).unwrap();
         assert!(matches!(users.add_user(&NewUser::new("bob", "x", "unprivileged")), Err(AuthError::UserExists(_))));
-        assert!(matches!(users.add_user(&NewUser::new("b b", "x", "unprivileged")), Err(AuthError::InvalidUserName(_))));
+        assert!(matches!(
+            users.add_user(&NewUser::new("b b", "x", "unprivileged")),
+            Err(AuthError::InvalidUserName(_))
+        ));
         assert!(matches!(users.add_user(&NewUser::new("carl", "x", "root")), Err(AuthError::InvalidGroup(_))));
-        assert!(matches!(users.add_user(&NewUser::new("carl", "", "unprivileged")), Err(AuthError::InvalidPassword(_))));
+        assert!(matches!(
+            users.add_user(&NewUser::new("carl", "", "unprivileged")),
+            Err(AuthError::InvalidPassword(_))
+        ));
         let mut bad_nets = NewUser::new("carl", "x", "unprivileged");
         bad_nets.allowed_nets = "10.0.0.0/40".into();
         assert!(matches!(users.add_user(&bad_nets), Err(AuthError::InvalidNetworks(_))));
         assert!(!users.exists("carl").unwrap(), "a refused user leaves nothing behind");
 
         // Non-admins change only their own password, with the old one.
-        assert!(matches!(users.set_password("bob", false, "bob", Some("nope"), "pw2"), Err(AuthError::WrongOldPassword)));
-        assert!(matches!(users.set_password("bob", false, "admin", Some("admin"), "pw2"), Err(AuthError::NotAllowed(_))));
+        assert!(matches!(
+            users.set_password("bob", false, "bob", Some("nope"), "pw2"),
+            Err(AuthError::WrongOldPassword)
+        ));
+        assert!(matches!(
+            users.set_password("bob", false, "admin", Some("admin"), "pw2"),
+            Err(AuthError::NotAllowed(_))
+        ));
         users.set_password("bob", false, "bob", Some("pw1"), "pw2").unwrap();
         assert!(users.check_password("bob", "pw2").unwrap());
         users.set_password("admin", true, "bob", None, "pw3").unwrap();
@@ -150,7 +165,10 @@ fn user_management() {
         let bob = users.get("bob").unwrap().unwrap();
         assert!(bob.is_administrator());
         assert_eq!(bob.allowed_nets, "10.0.0.0/8,2001:db8::/32");
-        assert_eq!((bob.allowed_ifname.as_str(), bob.full_name.as_str(), bob.language.as_str()), ("eth1", "Bob B", "de"));
+        assert_eq!(
+            (bob.allowed_ifname.as_str(), bob.full_name.as_str(), bob.language.as_str()),
+            ("eth1", "Bob B", "de")
+        );
         assert!(bob.allow_pcap_download && !bob.allow_alerts);
         assert!(matches!(users.set_group("nobody", "administrator"), Err(AuthError::NoSuchUser(_))));
 

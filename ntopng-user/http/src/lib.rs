@@ -105,12 +105,7 @@ pub fn start(cfg: HttpConfig) -> Result<HttpHandle, String> {
 /// Starts the server on an already bound listener (tests bind `127.0.0.1:0`).
 pub fn start_on(listener: TcpListener, cfg: HttpConfig) -> Result<HttpHandle, String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let https_port = cfg
-        .https
-        .as_deref()
-        .and_then(|w| parse_listen(w).ok().flatten())
-        .map(|a| a.port())
-        .unwrap_or(0);
+    let https_port = cfg.https.as_deref().and_then(|w| parse_listen(w).ok().flatten()).map(|a| a.port()).unwrap_or(0);
     let state = web::Data::new(routes::State::new(&cfg, addr.port(), https_port));
     let threads = cfg.threads.max(1);
     let (tx, rx) = std::sync::mpsc::channel();

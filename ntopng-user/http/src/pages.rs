@@ -33,11 +33,8 @@ pub fn login(referer: &str, message: Option<&str>) -> String {
 
 /// The password change form for `user`; it posts back to `/lua/change_password.lua`.
 pub fn change_password(user: &str, csrf: &str, referer: &str, forced: bool, message: Option<&str>) -> String {
-    let why = if forced {
-        "<p>The default password of <b>admin</b> must be changed before using ntopng.</p>"
-    } else {
-        ""
-    };
+    let why =
+        if forced { "<p>The default password of <b>admin</b> must be changed before using ntopng.</p>" } else { "" };
     let msg = message.map(|m| format!("<p class=\"err\">{}</p>", esc(m))).unwrap_or_default();
     page(
         "Change password",

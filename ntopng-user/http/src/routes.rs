@@ -123,9 +123,7 @@ pub async fn handle(req: HttpRequest, payload: web::Payload, st: web::Data<State
 /// ntopng refuses URIs with `//`, `&&`, `??`, `..`, CR or LF (also percent-encoded).
 fn bad_uri(uri: &str) -> bool {
     let decoded = url_decode_path(uri);
-    [uri, decoded.as_str()]
-        .iter()
-        .any(|u| ["//", "&&", "??", "..", "\r", "\n"].iter().any(|bad| u.contains(bad)))
+    [uri, decoded.as_str()].iter().any(|u| ["//", "&&", "??", "..", "\r", "\n"].iter().any(|bad| u.contains(bad)))
 }
 
 /// Percent-decoding of a path (`+` stays a plus).
@@ -210,7 +208,9 @@ fn authenticate(st: &State, headers: &HeaderMap, peer: Option<IpAddr>, rest: boo
             let (user, pw) = text.split_once(':').ok_or(Denied::Bad)?;
             let ip = peer.map(|p| p.to_string()).unwrap_or_default();
             return match st.users.verify(&ip, user, pw) {
-                Ok(info) => Ok(Authed { user: info.name.clone(), group: info.group.clone(), info: Some(info), via: Via::Basic }),
+                Ok(info) => {
+                    Ok(Authed { user: info.name.clone(), group: info.group.clone(), info: Some(info), via: Via::Basic })
+                }
                 Err(AuthError::BadCredentials) | Err(AuthError::NoSuchUser(_)) => Err(Denied::Bad),
                 Err(AuthError::LockedOut { retry_after }) => Err(Denied::LockedOut(retry_after)),
                 Err(e) => Err(store_err(e)),
@@ -218,7 +218,9 @@ fn authenticate(st: &State, headers: &HeaderMap, peer: Option<IpAddr>, rest: boo
         }
         if scheme.eq_ignore_ascii_case("token") {
             return match st.users.token_user(cred.trim()).map_err(store_err)? {
-                Some(info) => Ok(Authed { user: info.name.clone(), group: info.group.clone(), info: Some(info), via: Via::Token }),
+                Some(info) => {
+                    Ok(Authed { user: info.name.clone(), group: info.group.clone(), info: Some(info), via: Via::Token })
+                }
                 None => Err(Denied::Bad),
             };
         }
@@ -345,7 +347,13 @@ fn header_name(lower: &str) -> String {
         .join("-")
 }
 
-async fn serve_authed(req: HttpRequest, body: web::Bytes, st: web::Data<State>, a: Authed, path: String) -> HttpResponse {
+async fn serve_authed(
+    req: HttpRequest,
+    body: web::Bytes,
+    st: web::Data<State>,
+    a: Authed,
+    path: String,
+) -> HttpResponse {
     let raw_path = req.path().to_string();
     let via_session = matches!(a.via, Via::Session(_));
     if path == "/lua/logout.lua" {

@@ -60,9 +60,8 @@ fn parse(raw: &[u8]) -> Reply {
     let head = String::from_utf8_lossy(&raw[..end]).into_owned();
     let mut lines = head.split("\r\n");
     let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
-        .collect();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
     let mut body = raw[end + 4..].to_vec();
     let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
     if chunked {
@@ -120,10 +119,7 @@ fn scripts() -> Vec<(&'static str, &'static str)> {
         ("lua/boom.lua", "local x = nil\nreturn x.field"),
         ("lua/rest/v2/get/test/boom.lua", "error('secret internal detail')"),
         ("lua/spin.lua", "while true do end"),
-        (
-            "lua/status.lua",
-            "require 'lua_utils' sendHTTPHeader('text/plain', nil, nil, 409) print('conflict')",
-        ),
+        ("lua/status.lua", "require 'lua_utils' sendHTTPHeader('text/plain', nil, nil, 409) print('conflict')"),
         ("lua/slow.lua", "require 'lua_utils' ntop.msleep(200) sendHTTPContentTypeHeader('text/plain') print(_GET.n)"),
     ]
 }
@@ -210,7 +206,11 @@ fn basic_and_token_auth_run_scripts_with_the_request_globals() {
     let e = env(LoginMode::Enabled);
     let auth = basic("admin", "admin");
     // Forced change does not apply to REST calls.
-    let r = get(e.addr, "/lua/rest/v2/get/test/echo.lua?ifid=0&csrf=x&name=a%20b", &[("Authorization", &auth), ("User-Agent", "t/1")]);
+    let r = get(
+        e.addr,
+        "/lua/rest/v2/get/test/echo.lua?ifid=0&csrf=x&name=a%20b",
+        &[("Authorization", &auth), ("User-Agent", "t/1")],
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     let j = r.json();
     assert_eq!(j["user"], "admin");
@@ -251,7 +251,10 @@ fn basic_and_token_auth_run_scripts_with_the_request_globals() {
         br#"{"ifid": 2, "flag": true, "name": "x"}"#,
     );
     let j = r.json();
-    assert_eq!((j["get"]["ifid"].as_str(), j["post"]["flag"].as_str(), j["post"]["name"].as_str()), (Some("2"), Some("true"), Some("x")));
+    assert_eq!(
+        (j["get"]["ifid"].as_str(), j["post"]["flag"].as_str(), j["post"]["name"].as_str()),
+        (Some("2"), Some("true"), Some("x"))
+    );
     assert_eq!(j["payload"], r#"{"ifid": 2, "flag": true, "name": "x"}"#);
     assert_eq!(j["invalid_csrf"], "");
     // Revoked or unknown token.
@@ -265,7 +268,10 @@ fn unauthenticated_requests() {
     let e = env(LoginMode::Enabled);
     let r = get(e.addr, "/lua/rest/v2/get/test/echo.lua?ifid=0", &[]);
     assert_eq!(r.status, 401);
-    assert_eq!(r.json(), serde_json::json!({"rc": -3, "rc_str": "NOT_GRANTED", "rc_str_hr": "Not authorized", "rsp": []}));
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"rc": -3, "rc_str": "NOT_GRANTED", "rc_str_hr": "Not authorized", "rsp": []})
+    );
     let r = get(e.addr, "/lua/echo.lua?a=1", &[]);
     assert_eq!(r.status, 302);
     assert_eq!(r.header("location"), Some("/lua/login.lua?referer=/lua/echo.lua%3Fa%3D1"));
@@ -336,7 +342,8 @@ fn disabled_login_modes() {
     let j = r.json();
     assert_eq!((j["user"].as_str(), j["admin"].as_bool()), (Some("nologin"), Some(true)));
     // POSTs need no CSRF.
-    let j = send(e.addr, "POST", "/lua/echo.lua", &[("Content-Type", "application/x-www-form-urlencoded")], b"x=1").json();
+    let j =
+        send(e.addr, "POST", "/lua/echo.lua", &[("Content-Type", "application/x-www-form-urlencoded")], b"x=1").json();
     assert_eq!(j["post"]["x"], "1");
     drop(e);
 
@@ -382,7 +389,13 @@ fn lockout_after_five_failures() {
     assert!(r.header("retry-after").is_some());
     assert_eq!(r.json()["rc_str"], "NOT_GRANTED");
     // The login form is refused too.
-    let r = send(e.addr, "POST", "/authorize.html", &[("Content-Type", "application/x-www-form-urlencoded")], b"user=admin&password=admin");
+    let r = send(
+        e.addr,
+        "POST",
+        "/authorize.html",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"user=admin&password=admin",
+    );
     assert_eq!(r.status, 302);
     assert!(r.header("location").unwrap().contains("reason=locked"));
     assert!(r.header("set-cookie").is_none());
@@ -464,7 +477,11 @@ fn cors_preflight() {
         e.addr,
         "OPTIONS",
         "/lua/rest/v2/get/test/echo.lua",
-        &[("Origin", "http://ui.example"), ("Access-Control-Request-Method", "GET"), ("Access-Control-Request-Headers", "Authorization")],
+        &[
+            ("Origin", "http://ui.example"),
+            ("Access-Control-Request-Method", "GET"),
+            ("Access-Control-Request-Headers", "Authorization"),
+        ],
         b"",
     );
     assert_eq!(r.status, 200, "answered before authentication");
@@ -479,9 +496,8 @@ fn concurrent_requests() {
     let e = env(LoginMode::DisabledAll);
     let addr = e.addr;
     let started = std::time::Instant::now();
-    let handles: Vec<_> = (0..6)
-        .map(|i| std::thread::spawn(move || get(addr, &format!("/lua/slow.lua?n={i}"), &[])))
-        .collect();
+    let handles: Vec<_> =
+        (0..6).map(|i| std::thread::spawn(move || get(addr, &format!("/lua/slow.lua?n={i}"), &[]))).collect();
     let bodies: Vec<String> = handles.into_iter().map(|h| h.join().unwrap().text()).collect();
     assert_eq!(bodies, (0..6).map(|i| i.to_string()).collect::<Vec<_>>());
     // 6 runs of 200 ms on 3 VMs: about 400 ms, far less than the 1.2 s of serial execution.

@@ -29,8 +29,7 @@ fn as_user(env: &TestEnv, user: &str, group: &str, src: &str) -> String {
 #[test]
 fn administrators_manage_users() {
     let (env, users) = env();
-    let out = env.ok(
-        r#"
+    let out = env.ok(r#"
         local ok = ntop.addUser("analyst", "Jane Analyst", "s3cr3t", "unprivileged", "192.168.1.0/24", "eth0",
                                 nil, "it", false, true, true)
         local dup = ntop.addUser("analyst", "x", "y", "unprivileged", "", "")
@@ -40,12 +39,13 @@ fn administrators_manage_users() {
               u.analyst.allowed_nets, " ", u.analyst.allowed_ifname, " ", u.analyst.language, " ",
               tostring(u.analyst.allow_historical_flow), " ", tostring(u.analyst.allow_pcap_download), " ",
               u.admin.full_name)
-    "#,
+    "#);
+    assert_eq!(
+        out,
+        "true false false Jane Analyst unprivileged 192.168.1.0/24 eth0 it true false ntopng Administrator"
     );
-    assert_eq!(out, "true false false Jane Analyst unprivileged 192.168.1.0/24 eth0 it true false ntopng Administrator");
     assert!(users.check_password("analyst", "s3cr3t").unwrap());
-    let out = env.ok(
-        r#"
+    let out = env.ok(r#"
         print(tostring(ntop.changeUserRole("analyst", "administrator")), " ",
               tostring(ntop.changeAllowedNets("analyst", "10.0.0.0/8")), " ",
               tostring(ntop.changeAllowedNets("analyst", "10.0.0.0/99")), " ",
@@ -53,11 +53,13 @@ fn administrators_manage_users() {
               tostring(ntop.changePcapDownloadPermission("analyst", true)), " ",
               tostring(ntop.resetUserPassword("admin", "analyst", nil, "n3w")), " ",
               tostring(ntop.changeUserRole("ghost", "administrator")))
-    "#,
-    );
+    "#);
     assert_eq!(out, "true true false true true true false");
     let a = users.get("analyst").unwrap().unwrap();
-    assert_eq!((a.group.as_str(), a.allowed_nets.as_str(), a.full_name.as_str()), ("administrator", "10.0.0.0/8", "J. A."));
+    assert_eq!(
+        (a.group.as_str(), a.allowed_nets.as_str(), a.full_name.as_str()),
+        ("administrator", "10.0.0.0/8", "J. A.")
+    );
     assert!(a.allow_pcap_download);
     assert!(users.check_password("analyst", "n3w").unwrap());
 
@@ -67,7 +69,10 @@ fn administrators_manage_users() {
     assert_eq!(env.ok(r#"print(ntop.getUserAPIToken("analyst"))"#), token);
     let sid = env.ok(r#"print(ntop.createUserSession("analyst", 60))"#);
     assert_eq!(users.session(&sid).unwrap().unwrap().user, "analyst");
-    assert_eq!(env.ok(r#"print(tostring(ntop.deleteUser("analyst")), tostring(ntop.deleteUser("admin")))"#), "truefalse");
+    assert_eq!(
+        env.ok(r#"print(tostring(ntop.deleteUser("analyst")), tostring(ntop.deleteUser("admin")))"#),
+        "truefalse"
+    );
     assert!(users.get("analyst").unwrap().is_none());
     assert!(users.session(&sid).unwrap().is_none());
 }
@@ -103,8 +108,7 @@ fn unprivileged_callers() {
 #[test]
 fn totp_bindings() {
     let (env, _users) = env();
-    let secret = env.ok(
-        r#"
+    let secret = env.ok(r#"
         local s = ntop.generateTOTPSecret()
         assert(ntop.setUserTOTPSecret("admin", s))
         assert(ntop.setUserTOTPEnabled("admin", true))
@@ -112,8 +116,7 @@ fn totp_bindings() {
         assert(ntop.getTOTPProvisioningUri("admin") == "otpauth://totp/ntopng:admin?secret=" .. s ..
                "&issuer=ntopng&algorithm=SHA1&digits=6&period=30")
         print(ntop.getUserTOTPSecret("admin"))
-    "#,
-    );
+    "#);
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let code = ntopng_auth::totp::code(&secret, now).unwrap();
     assert_eq!(env.ok(&format!(r#"print(tostring(ntop.validateTOTP("admin", "{code}")))"#)), "true");
