@@ -62,6 +62,8 @@ pub struct PoolConfig {
     pub start_time: SystemTime,
     /// The in-memory Lua cache; give the same one to several pools to share it. Default: a new one.
     pub lua_cache: Option<Arc<LuaCache>>,
+    /// The users behind the `ntop.*User*` bindings; `None`: those bindings raise an error.
+    pub users: Option<Arc<ntopng_auth::Users>>,
 }
 
 impl PoolConfig {
@@ -76,6 +78,7 @@ impl PoolConfig {
             version: env!("CARGO_PKG_VERSION").to_string(),
             start_time: SystemTime::now(),
             lua_cache: None,
+            users: None,
         }
     }
 }
@@ -143,6 +146,7 @@ impl LuaPool {
             instruction_budget: cfg.instruction_budget,
             time_budget: cfg.time_budget,
             memory_limit: cfg.memory_limit,
+            users: cfg.users,
         };
         let size = cfg.vms.max(1);
         let mut vms = Vec::with_capacity(size);

@@ -156,6 +156,34 @@ pub(crate) const IMPLEMENTED: &[(&str, &str, &str)] = &[
     ("ntop", "hasSpeedtestSupport", "false: not in this build"),
     ("ntop", "isNProbeIPSConfigured", "false: not in this build"),
     ("ntop", "isFlowDedupEnabled", "false: not in this build"),
+    // users and authentication (ntopng-auth); changes are for administrators, others get false/nil
+    ("ntop", "getUsers", "`{[name] = {full_name, group, allowed_nets, allowed_ifname, language, allow_*, totp_enabled}}`; empty for non-administrators"),
+    ("ntop", "isPcapDownloadAllowed", "administrators, or the user's allow_pcap_download"),
+    ("ntop", "getAllowedNetworks", "`{[cidr] = true}` from `_SESSION.allowed_nets`"),
+    ("ntop", "isGuiAccessRestricted", "false: no GUI access list in this build"),
+    ("ntop", "getUserObservationPointId", "0: no observation points in this build"),
+    ("ntop", "addUser", "argon2id password hash; host_pool, lang and the three permissions optional"),
+    ("ntop", "deleteUser", "also revokes the user's token and ends their sessions; `admin` cannot be deleted"),
+    ("ntop", "resetUserPassword", "non-administrators: only their own, with the right old password"),
+    ("ntop", "changeUserRole", "administrator, unprivileged or captive_portal"),
+    ("ntop", "changeAllowedNets", "comma-separated CIDRs, validated; empty means all"),
+    ("ntop", "changeAllowedIfname", ""),
+    ("ntop", "changeUserHostPool", ""),
+    ("ntop", "changeUserFullName", ""),
+    ("ntop", "changeUserLanguage", ""),
+    ("ntop", "changePcapDownloadPermission", "boolean, or \"1\"/\"true\""),
+    ("ntop", "changeHistoricalFlowPermission", "boolean, or \"1\"/\"true\""),
+    ("ntop", "changeAlertsPermission", "boolean, or \"1\"/\"true\""),
+    ("ntop", "createUserSession", "administrators only; duration in seconds (default 43200)"),
+    ("ntop", "createUserAPIToken", "32 hex characters, replaces the previous token; own user or administrator"),
+    ("ntop", "getUserAPIToken", "own user or administrator"),
+    ("ntop", "generateTOTPSecret", "160 random bits, base32"),
+    ("ntop", "setUserTOTPSecret", "own user or administrator; must be base32"),
+    ("ntop", "getUserTOTPSecret", "administrators only"),
+    ("ntop", "isTOTPEnabled", ""),
+    ("ntop", "setUserTOTPEnabled", "own user or administrator"),
+    ("ntop", "validateTOTP", "RFC 6238, SHA-1, 6 digits, 30 s steps, one step of drift either way"),
+    ("ntop", "getTOTPProvisioningUri", "`otpauth://totp/ntopng:<user>?secret=...`"),
 ];
 
 /// Why a function of `ns` in seed section `section` is not there yet.
@@ -186,6 +214,9 @@ fn reason(ns: &str, name: &str, section: &str) -> &'static str {
         | "dumpFile"
         | "dumpBinaryFile" => return "comes with the HTTP server",
         "getInstanceName" => return "needs the daemon's configuration; comes with the HTTP server",
+        "isLoginDisabled" => return "the login mode is the HTTP server's; scripts see `_SESSION.user == \"nologin\"`",
+        "isLoginBlacklisted" => return "the lockout is per client address (ntopng.cache.failed_logins.<ip>), not per user",
+        "getAllowedHostPools" | "changeAllowedHostPools" => return "host pools are not built yet",
         "systemHostStat" | "refreshCPULoad" => return "host CPU/memory statistics are not collected yet",
         _ => {}
     }

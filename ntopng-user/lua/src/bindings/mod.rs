@@ -4,6 +4,7 @@
 
 mod cache;
 mod system;
+mod users;
 
 pub(crate) use system::TRACE_LEVELS;
 
@@ -31,6 +32,7 @@ pub(crate) struct Ctx {
     pub run: Arc<Mutex<RunState>>,
     pub version: Arc<str>,
     pub start_time: SystemTime,
+    pub users: Option<Arc<ntopng_auth::Users>>,
 }
 
 /// Counters of key-value operations, reported by `ntop.getCacheStats()`.
@@ -146,6 +148,7 @@ impl<'l> Registrar<'l> {
 pub(crate) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     cache::install(r, ctx)?;
     system::install(r, ctx)?;
+    users::install(r, ctx)?;
     Ok(())
 }
 
