@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use ntopng_store::KvStore;
 
 use crate::bindings::CacheStats;
+use crate::iface_view::InterfaceProvider;
 use crate::luacache::LuaCache;
 use crate::request::{ErrorKind, Request, Response, ScriptError};
 use crate::vm::{Paths, PoolShared, Vm};
@@ -62,6 +63,9 @@ pub struct PoolConfig {
     pub start_time: SystemTime,
     /// The in-memory Lua cache; give the same one to several pools to share it. Default: a new one.
     pub lua_cache: Option<Arc<LuaCache>>,
+    /// The monitored interfaces, behind `interface.*` and `network.*`. None: those bindings raise
+    /// "no interface" errors.
+    pub interfaces: Option<Arc<dyn InterfaceProvider>>,
 }
 
 impl PoolConfig {
@@ -76,6 +80,7 @@ impl PoolConfig {
             version: env!("CARGO_PKG_VERSION").to_string(),
             start_time: SystemTime::now(),
             lua_cache: None,
+            interfaces: None,
         }
     }
 }
@@ -143,6 +148,7 @@ impl LuaPool {
             instruction_budget: cfg.instruction_budget,
             time_budget: cfg.time_budget,
             memory_limit: cfg.memory_limit,
+            interfaces: cfg.interfaces,
         };
         let size = cfg.vms.max(1);
         let mut vms = Vec::with_capacity(size);

@@ -3,6 +3,12 @@
 //! [`crate::registry`], and every function listed there must be registered, or VM creation fails.
 
 mod cache;
+mod flows;
+mod hosts;
+mod interface;
+mod network;
+mod protocols;
+mod shapes;
 mod system;
 
 pub(crate) use system::TRACE_LEVELS;
@@ -31,6 +37,7 @@ pub(crate) struct Ctx {
     pub run: Arc<Mutex<RunState>>,
     pub version: Arc<str>,
     pub start_time: SystemTime,
+    pub interfaces: Option<Arc<dyn crate::iface_view::InterfaceProvider>>,
 }
 
 /// Counters of key-value operations, reported by `ntop.getCacheStats()`.
@@ -146,6 +153,11 @@ impl<'l> Registrar<'l> {
 pub(crate) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     cache::install(r, ctx)?;
     system::install(r, ctx)?;
+    interface::install(r, ctx)?;
+    hosts::install(r, ctx)?;
+    flows::install(r, ctx)?;
+    protocols::install(r, ctx)?;
+    network::install(r, ctx)?;
     Ok(())
 }
 
