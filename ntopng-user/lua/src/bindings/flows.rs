@@ -179,7 +179,7 @@ fn sort_flows(sc: &Scope, flows: &mut [&FlowRecord], column: &str, a2z: bool) {
         }),
         "key" => by(flows, &|_, _| Ordering::Equal),
         // bytes, the default (empty or unknown column); score, thpt and latencies are neutral today.
-        "" | "bytes" | "score" | "thpt" | "client_rtt" | "server_rtt" | _ => by(flows, &|x, y| bytes(x).cmp(&bytes(y))),
+        _ => by(flows, &|x, y| bytes(x).cmp(&bytes(y))),
     }
     if !a2z {
         flows.reverse();
@@ -203,7 +203,10 @@ fn flows_info(lua: &Lua, sc: &Scope, q: &FlowQuery) -> mlua::Result<Table> {
 }
 
 /// `(src_ip, src_port, dst_ip, dst_port, proto[, vlan])`.
-fn tuple(a: &Args) -> BResult<((Addr, u16), (Addr, u16), u8, u16)> {
+/// Source and destination endpoints, L4 protocol, VLAN.
+type Tuple = ((Addr, u16), (Addr, u16), u8, u16);
+
+fn tuple(a: &Args) -> BResult<Tuple> {
     let ip = |i: usize, what: &str| -> BResult<Addr> {
         let s = a.string(i, what)?;
         s.trim().parse::<IpAddr>().map(Addr::from_ip).map_err(|_| a.bad_value(i, what, format!("invalid IP address '{s}'")))

@@ -272,7 +272,7 @@ fn sort_hosts(sc: &Scope, hosts: &mut [&Host], column: &str, a2z: bool) {
     let col = column.strip_prefix("column_").unwrap_or(column);
     let key_order = |x: &&Host, y: &&Host| x.key.cmp(&y.key);
     match col {
-        "name" => hosts.sort_by(|x, y| shapes::host_key(&x.key).cmp(&shapes::host_key(&y.key))),
+        "name" => hosts.sort_by_cached_key(|h| shapes::host_key(&h.key)),
         "since" | "first_seen" => hosts.sort_by(|x, y| x.first_seen_ns.cmp(&y.first_seen_ns).then(key_order(x, y))),
         "last" | "last_seen" => hosts.sort_by(|x, y| x.last_seen_ns.cmp(&y.last_seen_ns).then(key_order(x, y))),
         "vlan" => hosts.sort_by(|x, y| x.key.vlan.cmp(&y.key.vlan).then(key_order(x, y))),
