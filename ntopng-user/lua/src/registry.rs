@@ -314,28 +314,45 @@ fn reason(ns: &str, name: &str, section: &str) -> &'static str {
 /// Why an `interface.*` function is not there yet.
 fn interface_reason(name: &str, section: &str) -> &'static str {
     match name {
-        "getSecsToFirstData" | "getHashTablesStats" | "getPeriodicActivitiesStats" | "getQueuesStats"
+        "getSecsToFirstData"
+        | "getHashTablesStats"
+        | "getPeriodicActivitiesStats"
+        | "getQueuesStats"
         | "setPeriodicActivityProgress" => return "the daemon's internals statistics are not exposed yet",
         "getLocalHostsInfoNoTXTCP" | "getRemoteHostsInfoNoTXTCP" | "getRxOnlyHostsList" | "getBatchedLocalHostsTs" => {
             return "needs per-host TCP counters the engine does not keep yet"
         }
         "getHostCountry" | "getLiveASNStats" | "getAddressInfo" => return "GeoIP/ASN databases are not supported yet",
         "getAnomalies" | "getFlowsStatus" => return "the checks framework is not wired yet",
-        "getVLANFlowsStats" | "getGroupedFlows" | "getBatchedFlowsInfo" | "getLocalServerPorts" | "listHTTPhosts"
-        | "getHostsByPort" | "getHostsByService" | "getHostsPorts" | "getHostAttributes" => {
-            return "not implemented yet over the engine state"
-        }
+        "getVLANFlowsStats"
+        | "getGroupedFlows"
+        | "getBatchedFlowsInfo"
+        | "getLocalServerPorts"
+        | "listHTTPhosts"
+        | "getHostsByPort"
+        | "getHostsByService"
+        | "getHostsPorts"
+        | "getHostAttributes" => return "not implemented yet over the engine state",
         "findPidFlows" | "findNameFlows" => return "process information needs eBPF events",
         "getMacManufacturers" | "getMacDeviceTypes" | "getBatchedMacsInfo" => {
             return "MAC manufacturers and device types are not known yet"
         }
-        "resetCounters" | "resetBroadcastDomains" | "setInterfaceIdleState" | "updateDirectionStats"
-        | "updateTopSites" | "incSyslogStats" | "appendMacEvent" | "resetMacStats" | "deleteMacData"
-        | "dumpnDPIProtocolId" | "dumpnDPICategoryId" | "addMacsIpAddresses" => {
-            return "changing engine state from scripts is not supported yet"
-        }
+        "resetCounters"
+        | "resetBroadcastDomains"
+        | "setInterfaceIdleState"
+        | "updateDirectionStats"
+        | "updateTopSites"
+        | "incSyslogStats"
+        | "appendMacEvent"
+        | "resetMacStats"
+        | "deleteMacData"
+        | "dumpnDPIProtocolId"
+        | "dumpnDPICategoryId"
+        | "addMacsIpAddresses" => return "changing engine state from scripts is not supported yet",
         "findMacPool" | "findMemberPool" => return "host pools are not built yet",
-        "getAllZMQFlowFieldDescr" | "getZMQFlowFieldDescr" | "processFlow" => return "ZMQ flow collection is not built yet",
+        "getAllZMQFlowFieldDescr" | "getZMQFlowFieldDescr" | "processFlow" => {
+            return "ZMQ flow collection is not built yet"
+        }
         "dropFlowTraffic" | "dropMultipleFlowsTraffic" => return "IPS and nEdge are not in this community build",
         _ => {}
     }
@@ -344,7 +361,9 @@ fn interface_reason(name: &str, section: &str) -> &'static str {
         "Alerts" => "the alert store is not built yet",
         "SNMP & Flow Devices" => "SNMP and flow collection are not in this community build",
         "Host Pools & Quotas" => "host pools are not built yet",
-        "Network / AS / VLAN / Country Statistics" => "GeoIP/ASN databases and observation points are not supported yet",
+        "Network / AS / VLAN / Country Statistics" => {
+            "GeoIP/ASN databases and observation points are not supported yet"
+        }
         "Service & Periodicity Maps" => "behaviour analysis is a Pro feature, not in this community build",
         "ACL Management" => "interface ACLs are not built yet",
         "Network Discovery (mDNS / ARP / Ping)" => "active network discovery is not built yet",

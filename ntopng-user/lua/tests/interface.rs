@@ -185,7 +185,10 @@ fn interface_stats_match_the_engine_and_ntopng() {
         snap.flows
             .iter()
             .map(|f| {
-                let (c, s) = (in_local_net(&f.client.0) || f.client.0.to_ip().is_multicast(), in_local_net(&f.server.0) || f.server.0.to_ip().is_multicast());
+                let (c, s) = (
+                    in_local_net(&f.client.0) || f.client.0.to_ip().is_multicast(),
+                    in_local_net(&f.server.0) || f.server.0.to_ip().is_multicast(),
+                );
                 let mut b = 0;
                 if (c, s) == (from_local, to_local) {
                     b += f.cli2srv.bytes;
@@ -219,13 +222,16 @@ fn interface_stats_match_the_engine_and_ntopng() {
 #[test]
 fn l7_flow_counts_match_ntopng() {
     let Some((env, snap)) = capture_env() else { return };
-    let r = json_of(&env, "print(json.encode({c = interface.getnDPIFlowsCount(), a = interface.getActiveFlowsStats()}))");
+    let r =
+        json_of(&env, "print(json.encode({c = interface.getnDPIFlowsCount(), a = interface.getActiveFlowsStats()}))");
     // Per application, as the engine classified the flows (ntopng's e2e differs slightly: its nDPI build and
     // guessing are not ours, e.g. DNS 31 there).
     let names = names();
     let mut want: BTreeMap<String, u64> = BTreeMap::new();
     for f in &snap.flows {
-        *want.entry(names.protocol(f.classification.as_ref().map_or(0, |c| c.counted_protocol())).to_string()).or_default() += 1;
+        *want
+            .entry(names.protocol(f.classification.as_ref().map_or(0, |c| c.counted_protocol())).to_string())
+            .or_default() += 1;
     }
     for (app, n) in &want {
         assert_eq!(u(&r["c"][app.as_str()]), *n, "{app}");
@@ -236,7 +242,10 @@ fn l7_flow_counts_match_ntopng() {
     assert_eq!(total, snap.flows.len() as u64);
     // ntopng's e2e get/flow/l4/counters: 132 TCP, 46 UDP (one UDP flow more in its capture, see above).
     assert_eq!(u(&r["a"]["l4_protocols"]["6"]["count"]), 132);
-    assert_eq!(u(&r["a"]["l4_protocols"]["17"]["count"]), snap.flows.iter().filter(|f| f.l4_proto == 17).count() as u64);
+    assert_eq!(
+        u(&r["a"]["l4_protocols"]["17"]["count"]),
+        snap.flows.iter().filter(|f| f.l4_proto == 17).count() as u64
+    );
     assert_eq!(u(&r["a"]["ndpi"]["TLS"]["count"]), want["TLS"]);
 }
 
@@ -297,7 +306,9 @@ fn hosts_listing_filters_sorts_and_pages() {
 
 fn local_host(k: &HostKey) -> bool {
     let ip = k.addr.to_ip();
-    in_local_net(&k.addr) || ip.is_multicast() || matches!(ip, IpAddr::V4(v4) if v4.is_broadcast())
+    in_local_net(&k.addr)
+        || ip.is_multicast()
+        || matches!(ip, IpAddr::V4(v4) if v4.is_broadcast())
         || (in_local_net(&k.addr) && matches!(ip, IpAddr::V4(v4) if v4.octets()[3] == 255))
 }
 
@@ -339,8 +350,7 @@ fn host_info_matches_the_engine() {
     assert!(ndpi.contains_key("TLS") && ndpi.contains_key("Facebook"), "{:?}", ndpi.keys());
     assert_eq!(r["stats"]["ndpi"], h["ndpi"]);
     // Contacts: distinct peers of its flows.
-    let peers: BTreeSet<Addr> =
-        snap.flows.iter().filter(|f| f.client.0 == key.addr).map(|f| f.server.0).collect();
+    let peers: BTreeSet<Addr> = snap.flows.iter().filter(|f| f.client.0 == key.addr).map(|f| f.server.0).collect();
     assert_eq!(u(&h["contacts.as_client"]), peers.len() as u64);
     assert_eq!(r["min"]["bytes.rcvd"], h["bytes.rcvd"]);
     assert!(r["min"].get("ndpi").is_none());
@@ -399,11 +409,19 @@ fn flows_listing_matches_the_engine() {
     assert_eq!(keys(&r["p2"]), bytes[10..20].to_vec());
     assert_eq!(keys(&r["seed"]), bytes[10..20].to_vec());
     // Filters.
-    let host_flows = snap.flows.iter().filter(|f| f.client.0.to_string() == "192.168.1.93" || f.server.0.to_string() == "192.168.1.93").count();
+    let host_flows = snap
+        .flows
+        .iter()
+        .filter(|f| f.client.0.to_string() == "192.168.1.93" || f.server.0.to_string() == "192.168.1.93")
+        .count();
     assert_eq!(u(&r["host"]["numFlows"]), host_flows as u64);
     assert_eq!(r["host"]["flows"].as_array().unwrap().len(), 5);
     let dns = names().protocol_id("DNS").unwrap();
-    let want_dns = snap.flows.iter().filter(|f| f.classification.as_ref().is_some_and(|c| c.master_protocol == dns || c.app_protocol == dns)).count();
+    let want_dns = snap
+        .flows
+        .iter()
+        .filter(|f| f.classification.as_ref().is_some_and(|c| c.master_protocol == dns || c.app_protocol == dns))
+        .count();
     assert_eq!(u(&r["dns"]), want_dns as u64);
     assert_eq!(u(&r["udp"]), snap.flows.iter().filter(|f| f.l4_proto == 17).count() as u64);
     assert_eq!(u(&r["p443"]), snap.flows.iter().filter(|f| f.client.1 == 443 || f.server.1 == 443).count() as u64);
@@ -455,8 +473,14 @@ fn ndpi_names_networks_vlans_macs() {
     assert_eq!(u(&net["bytes.sent"]), in_net.iter().map(|h| h.sent.bytes).sum::<u64>());
     assert_eq!(u(&net["bytes.rcvd"]), in_net.iter().map(|h| h.rcvd.bytes).sum::<u64>());
     // Ingress/egress against the interface's remote2local/local2remote (no multicast peers outside).
-    assert_eq!(u(&net["egress"]) + u(&net["ingress"]) + u(&net["inner"]),
-        snap.flows.iter().filter(|f| in_local_net(&f.client.0) || in_local_net(&f.server.0)).map(|f| f.cli2srv.bytes + f.srv2cli.bytes).sum::<u64>());
+    assert_eq!(
+        u(&net["egress"]) + u(&net["ingress"]) + u(&net["inner"]),
+        snap.flows
+            .iter()
+            .filter(|f| in_local_net(&f.client.0) || in_local_net(&f.server.0))
+            .map(|f| f.cli2srv.bytes + f.srv2cli.bytes)
+            .sum::<u64>()
+    );
     assert_eq!(&r["ns"], net);
     assert_eq!(r["ctx"], serde_json::json!([true, false]));
     assert_eq!(r["after_no"], true);
@@ -553,20 +577,20 @@ raises("network.getAlerts: not supported by this build yet", network.getAlerts, 
 fn unknown_interface_falls_back_to_the_first_and_select_switches() {
     let Some(snap) = capture_snapshot() else { return };
     let empty = Arc::new(Snapshot::default());
-    let p = StaticProvider::new(Some(names()))
-        .with(view_of(empty, 3, "eth3"))
-        .with(view_of(snap.clone(), 5, "test_01.pcap"));
+    let p = StaticProvider::new(Some(names())).with(view_of(empty, 3, "eth3")).with(view_of(
+        snap.clone(),
+        5,
+        "test_01.pcap",
+    ));
     let env = env_with(Arc::new(p));
-    let out = env.ok(
-        r#"assert(interface.getId() == 3, "default is the first")
+    let out = env.ok(r#"assert(interface.getId() == 3, "default is the first")
         assert(interface.getNumFlows() == 0)
         interface.select("5"); assert(interface.getId() == 5 and interface.getName() == "test_01.pcap")
         local n = interface.getNumFlows()
         interface.select(99); assert(interface.getId() == 3, "unknown falls back to the first")
         assert(interface.getNumFlows() == 0)
         interface.select("test_01.pcap"); assert(interface.getId() == 5)
-        print(n)"#,
-    );
+        print(n)"#);
     assert_eq!(out, snap.active_flows.to_string());
     // The session's interface is the default when the script does not select.
     let mut session = ntopng_lua::Session::nologin();

@@ -128,9 +128,7 @@ fn matches(sc: &Scope, q: &FlowQuery, f: &FlowRecord) -> bool {
         && q.l4.is_none_or(|p| p == f.l4_proto)
         && q.port.is_none_or(|p| f.client.1 == p || f.server.1 == p)
         && q.ipver.is_none_or(|v| v == f.ip_version)
-        && q.network.is_none_or(|n| {
-            [f.client.0, f.server.0].iter().any(|a| sc.network_of(a).map(i64::from) == Some(n))
-        })
+        && q.network.is_none_or(|n| [f.client.0, f.server.0].iter().any(|a| sc.network_of(a).map(i64::from) == Some(n)))
         && match &q.l7 {
             None => true,
             Some(L7Filter::Id(id)) => {
@@ -159,7 +157,8 @@ fn sort_flows(sc: &Scope, flows: &mut [&FlowRecord], column: &str, a2z: bool) {
         "vlan" => by(flows, &|x, y| x.vlan.cmp(&y.vlan)),
         "proto_l4" => by(flows, &|x, y| shapes::l4_name(x.l4_proto).cmp(shapes::l4_name(y.l4_proto))),
         "ndpi" | "protocol" | "application" => {
-            let mut named: Vec<(String, &FlowRecord)> = flows.iter().map(|f| (shapes::flow_l7_name(sc, f), *f)).collect();
+            let mut named: Vec<(String, &FlowRecord)> =
+                flows.iter().map(|f| (shapes::flow_l7_name(sc, f), *f)).collect();
             named.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| tie(x, y)));
             for (slot, (_, f)) in flows.iter_mut().zip(named) {
                 *slot = f;
@@ -170,9 +169,9 @@ fn sort_flows(sc: &Scope, flows: &mut [&FlowRecord], column: &str, a2z: bool) {
         }),
         "first_seen" => by(flows, &|x, y| x.first_seen_ns.cmp(&y.first_seen_ns)),
         "last_seen" => by(flows, &|x, y| x.last_seen_ns.cmp(&y.last_seen_ns)),
-        "packets" => by(flows, &|x, y| {
-            (x.cli2srv.packets + x.srv2cli.packets).cmp(&(y.cli2srv.packets + y.srv2cli.packets))
-        }),
+        "packets" => {
+            by(flows, &|x, y| (x.cli2srv.packets + x.srv2cli.packets).cmp(&(y.cli2srv.packets + y.srv2cli.packets)))
+        }
         "info" => by(flows, &|x, y| {
             let info = |f: &FlowRecord| f.classification.as_ref().and_then(|c| c.host_name().map(str::to_string));
             info(x).cmp(&info(y))
@@ -209,7 +208,10 @@ type Tuple = ((Addr, u16), (Addr, u16), u8, u16);
 fn tuple(a: &Args) -> BResult<Tuple> {
     let ip = |i: usize, what: &str| -> BResult<Addr> {
         let s = a.string(i, what)?;
-        s.trim().parse::<IpAddr>().map(Addr::from_ip).map_err(|_| a.bad_value(i, what, format!("invalid IP address '{s}'")))
+        s.trim()
+            .parse::<IpAddr>()
+            .map(Addr::from_ip)
+            .map_err(|_| a.bad_value(i, what, format!("invalid IP address '{s}'")))
     };
     let port = |i: usize, what: &str| -> BResult<u16> {
         let p = a.uint(i, what)?;

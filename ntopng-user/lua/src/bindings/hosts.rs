@@ -115,7 +115,9 @@ impl<'a> Fields<'a> {
             Value::Integer(n) => Ok(Some(*n)),
             Value::Number(x) if x.fract() == 0.0 => Ok(Some(*x as i64)),
             Value::String(s) if s.to_string_lossy().trim().is_empty() => Ok(None),
-            Value::String(s) => s.to_string_lossy().trim().parse::<i64>().map(Some).map_err(|_| self.bad(key, "integer", &v)),
+            Value::String(s) => {
+                s.to_string_lossy().trim().parse::<i64>().map(Some).map_err(|_| self.bad(key, "integer", &v))
+            }
             _ => Err(self.bad(key, "integer", &v)),
         }
     }
@@ -194,7 +196,12 @@ fn parse_query(a: &Args, location: Location) -> BResult<HostQuery> {
         q.blacklisted = f.boolean("blacklisted")?.unwrap_or(false);
         q.anomalous = f.boolean("anomalous")?.unwrap_or(false);
         q.dhcp = f.boolean("dhcp")?.unwrap_or(false);
-        q.cidr = f.string("cidr")?.or(f.string("network_cidr")?).filter(|s| !s.is_empty()).map(|s| parse_cidr_arg(a, &s)).transpose()?;
+        q.cidr = f
+            .string("cidr")?
+            .or(f.string("network_cidr")?)
+            .filter(|s| !s.is_empty())
+            .map(|s| parse_cidr_arg(a, &s))
+            .transpose()?;
         return Ok(q);
     }
     q.details = a.opt_boolean(1, "show_details")?.unwrap_or(false);
@@ -276,12 +283,9 @@ fn sort_hosts(sc: &Scope, hosts: &mut [&Host], column: &str, a2z: bool) {
         "since" | "first_seen" => hosts.sort_by(|x, y| x.first_seen_ns.cmp(&y.first_seen_ns).then(key_order(x, y))),
         "last" | "last_seen" => hosts.sort_by(|x, y| x.last_seen_ns.cmp(&y.last_seen_ns).then(key_order(x, y))),
         "vlan" => hosts.sort_by(|x, y| x.key.vlan.cmp(&y.key.vlan).then(key_order(x, y))),
-        "num_flows" | "flows" => {
-            hosts.sort_by(|x, y| x.active_flows().cmp(&y.active_flows()).then(key_order(x, y)))
-        }
-        "traffic" | "bytes" => hosts.sort_by(|x, y| {
-            (x.sent.bytes + x.rcvd.bytes).cmp(&(y.sent.bytes + y.rcvd.bytes)).then(key_order(x, y))
-        }),
+        "num_flows" | "flows" => hosts.sort_by(|x, y| x.active_flows().cmp(&y.active_flows()).then(key_order(x, y))),
+        "traffic" | "bytes" => hosts
+            .sort_by(|x, y| (x.sent.bytes + x.rcvd.bytes).cmp(&(y.sent.bytes + y.rcvd.bytes)).then(key_order(x, y))),
         "bytes.sent" | "sent" | "uploaders" => {
             hosts.sort_by(|x, y| x.sent.bytes.cmp(&y.sent.bytes).then(key_order(x, y)))
         }
@@ -292,9 +296,9 @@ fn sort_hosts(sc: &Scope, hosts: &mut [&Host], column: &str, a2z: bool) {
             (x.sent.packets + x.rcvd.packets).cmp(&(y.sent.packets + y.rcvd.packets)).then(key_order(x, y))
         }),
         "mac" => hosts.sort_by(|x, y| x.mac.cmp(&y.mac).then(key_order(x, y))),
-        "local_network_id" | "network" => hosts.sort_by(|x, y| {
-            sc.network_of(&x.key.addr).cmp(&sc.network_of(&y.key.addr)).then(key_order(x, y))
-        }),
+        "local_network_id" | "network" => {
+            hosts.sort_by(|x, y| sc.network_of(&x.key.addr).cmp(&sc.network_of(&y.key.addr)).then(key_order(x, y)))
+        }
         // alerts, score, thpt, country, asn, os, queries: all neutral today, so IP order.
         _ => hosts.sort_by(key_order),
     }
@@ -390,7 +394,9 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
         ("getBatchedRemoteHostsInfo", Location::Remote),
     ] {
         let c = ctx.clone();
-        r.add("interface", name, move |lua, a| with_scope(&c, a, ViewNeeds::HOSTS, |sc| batched(lua, sc, a, location)))?;
+        r.add("interface", name, move |lua, a| {
+            with_scope(&c, a, ViewNeeds::HOSTS, |sc| batched(lua, sc, a, location))
+        })?;
     }
     let c = ctx.clone();
     r.add("interface", "getHostInfo", move |lua, a| {

@@ -48,7 +48,9 @@ pub(super) fn selected_info(ctx: &Ctx, a: &Args) -> BResult<IfaceInfo> {
         (s.iface.selected, s.session.extra.get("ifname").cloned())
     };
     let from_session = || {
-        session_if.as_ref().and_then(|n| ifaces.iter().find(|i| &i.name == n || i.ifid.to_string() == *n).map(|i| i.ifid))
+        session_if
+            .as_ref()
+            .and_then(|n| ifaces.iter().find(|i| &i.name == n || i.ifid.to_string() == *n).map(|i| i.ifid))
     };
     let id = match selected {
         Some(Some(id)) => Some(id),
@@ -89,12 +91,7 @@ pub(super) fn names(ctx: &Ctx) -> Option<Arc<ProtocolNames>> {
 }
 
 /// Runs `f` over a scope of the request's view.
-pub(super) fn with_scope<R>(
-    ctx: &Ctx,
-    a: &Args,
-    needs: ViewNeeds,
-    f: impl FnOnce(&Scope) -> BResult<R>,
-) -> BResult<R> {
+pub(super) fn with_scope<R>(ctx: &Ctx, a: &Args, needs: ViewNeeds, f: impl FnOnce(&Scope) -> BResult<R>) -> BResult<R> {
     let v = view(ctx, a, needs)?;
     let n = names(ctx);
     let sc = Scope::new(&v, n.as_deref());
@@ -292,7 +289,9 @@ fn stats_table(lua: &Lua, sc: &Scope) -> mlua::Result<Table> {
         packets: ic.non_ip.packets.saturating_sub(ic.arp.packets),
         bytes: ic.non_ip.bytes.saturating_sub(ic.arp.bytes),
     };
-    for (name, c) in [("IPv4", ic.ipv4), ("IPv6", ic.ipv6), ("ARP", ic.arp), ("MPLS", Counters::default()), ("other", other_l2)] {
+    for (name, c) in
+        [("IPv4", ic.ipv4), ("IPv6", ic.ipv6), ("ARP", ic.arp), ("MPLS", Counters::default()), ("other", other_l2)]
+    {
         eth.raw_set(format!("{name}_bytes"), c.bytes)?;
         eth.raw_set(format!("{name}_packets"), c.packets)?;
     }
@@ -592,14 +591,7 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
         // Rates need two observations in time: not computed yet.
         Ok(zeros(
             lua,
-            &[
-                "throughput_bps",
-                "throughput_pps",
-                "upload_bps",
-                "download_bps",
-                "upload_pps",
-                "download_pps",
-            ],
+            &["throughput_bps", "throughput_pps", "upload_bps", "download_bps", "upload_pps", "download_pps"],
         )?)
     })?;
     let c = ctx.clone();
@@ -608,24 +600,23 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
         Ok(zeros(lua, &["score_as_cli", "score_as_srv"])?)
     })?;
     let c = ctx.clone();
-    r.add("interface", "getnDPIStats", move |lua, a| {
-        match a.opt_string(1, "host")? {
-            None => with_scope(&c, a, ViewNeeds::FLOWS, |sc| {
-                let l7 = iface_l7(sc);
-                Ok(Value::Table(ndpi_stats(lua, sc, &l7, &iface_categories(sc, &l7))?))
-            }),
-            Some(host) => {
-                let vlan = a.opt_uint(2, "vlan")?.map(|v| v as u16);
-                let key = shapes::parse_host(&host, vlan).ok_or_else(|| a.bad_value(1, "host", format!("invalid host '{host}'")))?;
-                with_scope(&c, a, ViewNeeds::HOSTS_FLOWS, |sc| {
-                    if !sc.snap().hosts.contains_key(&key) {
-                        return Ok(Value::Nil);
-                    }
-                    let wanted = [key].into_iter().collect();
-                    let st = shapes::host_flow_stats(sc, Some(&wanted)).remove(&key).unwrap_or_default();
-                    Ok(Value::Table(ndpi_stats(lua, sc, &st.l7, &st.categories)?))
-                })
-            }
+    r.add("interface", "getnDPIStats", move |lua, a| match a.opt_string(1, "host")? {
+        None => with_scope(&c, a, ViewNeeds::FLOWS, |sc| {
+            let l7 = iface_l7(sc);
+            Ok(Value::Table(ndpi_stats(lua, sc, &l7, &iface_categories(sc, &l7))?))
+        }),
+        Some(host) => {
+            let vlan = a.opt_uint(2, "vlan")?.map(|v| v as u16);
+            let key = shapes::parse_host(&host, vlan)
+                .ok_or_else(|| a.bad_value(1, "host", format!("invalid host '{host}'")))?;
+            with_scope(&c, a, ViewNeeds::HOSTS_FLOWS, |sc| {
+                if !sc.snap().hosts.contains_key(&key) {
+                    return Ok(Value::Nil);
+                }
+                let wanted = [key].into_iter().collect();
+                let st = shapes::host_flow_stats(sc, Some(&wanted)).remove(&key).unwrap_or_default();
+                Ok(Value::Table(ndpi_stats(lua, sc, &st.l7, &st.categories)?))
+            })
         }
     })?;
     let c = ctx.clone();

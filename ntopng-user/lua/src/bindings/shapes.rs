@@ -42,7 +42,13 @@ impl<'a> Scope<'a> {
     pub fn proto_name(&self, id: u16) -> String {
         match self.names {
             Some(n) => n.protocol(id).to_string(),
-            None => if id == 0 { "Unknown".into() } else { id.to_string() },
+            None => {
+                if id == 0 {
+                    "Unknown".into()
+                } else {
+                    id.to_string()
+                }
+            }
         }
     }
 
@@ -215,12 +221,12 @@ pub(super) fn l4_id(name: &str) -> Option<u8> {
         return Some(n);
     }
     let lower = name.to_ascii_lowercase();
-    (0..=255u8).find(|p| l4_name(*p) != "Other IP" && l4_name(*p).eq_ignore_ascii_case(&lower)).or(match lower
-        .as_str()
-    {
-        "icmpv6" | "ipv6icmp" => Some(58),
-        _ => None,
-    })
+    (0..=255u8).find(|p| l4_name(*p) != "Other IP" && l4_name(*p).eq_ignore_ascii_case(&lower)).or(
+        match lower.as_str() {
+            "icmpv6" | "ipv6icmp" => Some(58),
+            _ => None,
+        },
+    )
 }
 
 /// The counted L7 id of a flow (app, else master; 0 unknown or not classified yet).
@@ -529,7 +535,10 @@ pub(super) fn flow_table(lua: &Lua, sc: &Scope, f: &FlowRecord) -> mlua::Result<
     t.raw_set("flow.status", 0)?;
     t.raw_set("proto.ndpi", flow_l7_name(sc, f))?;
     let confidence = f.classification.as_ref().map_or(0, |c| c.confidence);
-    t.raw_set("proto.ndpi_confidence", sc.names.map_or_else(|| "Unknown".to_string(), |n| n.confidence(confidence).to_string()))?;
+    t.raw_set(
+        "proto.ndpi_confidence",
+        sc.names.map_or_else(|| "Unknown".to_string(), |n| n.confidence(confidence).to_string()),
+    )?;
     t.raw_set("confidence", confidence)?;
     t.raw_set("ntopng.key", f.ntopng_key)?;
     t.raw_set("hash_entry_id", flow_hash_id(f))?;
