@@ -17,6 +17,7 @@
 mod api_list;
 mod args;
 mod bindings;
+pub mod iface_view;
 pub mod json;
 mod luacache;
 mod pool;
@@ -25,6 +26,7 @@ mod request;
 mod state;
 mod vm;
 
+pub use iface_view::{IfaceInfo, IfaceView, InterfaceProvider, StaticProvider, ViewNeeds};
 pub use luacache::{CachedValue, LuaCache};
 pub use pool::{Dirs, LuaPool, PoolConfig, PoolError};
 pub use registry::{ApiEntry, ApiStatus, SeedFn};

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use ntopng_store::KvStore;
 
 use crate::bindings::CacheStats;
+use crate::iface_view::InterfaceProvider;
 use crate::luacache::LuaCache;
 use crate::request::{ErrorKind, Request, Response, ScriptError};
 use crate::vm::{Paths, PoolShared, Vm};
@@ -64,6 +65,9 @@ pub struct PoolConfig {
     pub lua_cache: Option<Arc<LuaCache>>,
     /// The users behind the `ntop.*User*` bindings; `None`: those bindings raise an error.
     pub users: Option<Arc<ntopng_auth::Users>>,
+    /// The monitored interfaces, behind `interface.*` and `network.*`. None: those bindings raise
+    /// "no interface" errors.
+    pub interfaces: Option<Arc<dyn InterfaceProvider>>,
 }
 
 impl PoolConfig {
@@ -79,6 +83,7 @@ impl PoolConfig {
             start_time: SystemTime::now(),
             lua_cache: None,
             users: None,
+            interfaces: None,
         }
     }
 }
@@ -147,6 +152,7 @@ impl LuaPool {
             time_budget: cfg.time_budget,
             memory_limit: cfg.memory_limit,
             users: cfg.users,
+            interfaces: cfg.interfaces,
         };
         let size = cfg.vms.max(1);
         let mut vms = Vec::with_capacity(size);

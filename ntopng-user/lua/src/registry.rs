@@ -184,13 +184,109 @@ pub(crate) const IMPLEMENTED: &[(&str, &str, &str)] = &[
     ("ntop", "setUserTOTPEnabled", "own user or administrator"),
     ("ntop", "validateTOTP", "RFC 6238, SHA-1, 6 digits, 30 s steps, one step of drift either way"),
     ("ntop", "getTOTPProvisioningUri", "`otpauth://totp/ntopng:<user>?secret=...`"),
+    // interface: selection and identity (over the interface provider, one consistent view per request)
+    ("interface", "getIfNames", "`{[\"<ifid>\"] = name}`"),
+    ("interface", "getFirstInterfaceId", ""),
+    ("interface", "select", "id (number or string) or name; unknown: later calls use the session's or the first interface"),
+    ("interface", "getId", ""),
+    ("interface", "getName", ""),
+    ("interface", "getMasterInterfaceId", "the interface itself (no sub-interfaces)"),
+    ("interface", "isValidIfId", "id or name"),
+    ("interface", "getMaxIfSpeed", "Mbit/s as ntopng returns it (the seed says bps)"),
+    ("interface", "getEndpoint", "the interface name"),
+    ("interface", "getIfMac", "`00:00:00:00:00:00` (not known yet)"),
+    ("interface", "name2id", "-1 for an unknown name"),
+    ("interface", "isPacketInterface", "true"),
+    ("interface", "isDiscoverableInterface", "true for live interfaces"),
+    ("interface", "isBridgeInterface", "false"),
+    ("interface", "isPcapDumpInterface", "true for capture files"),
+    ("interface", "isDatabaseViewInterface", "false"),
+    ("interface", "isZMQInterface", "false"),
+    ("interface", "isView", "false"),
+    ("interface", "isViewed", "false"),
+    ("interface", "viewedBy", "nil"),
+    ("interface", "isLoopback", "true for `lo`"),
+    ("interface", "isRunning", ""),
+    ("interface", "isIdle", "false"),
+    ("interface", "isSubInterface", "false"),
+    ("interface", "isSyslogInterface", "false"),
+    ("interface", "hasVLANs", "a host with a VLAN tag was seen"),
+    ("interface", "hasEBPF", "false"),
+    ("interface", "hasExternalAlerts", "false"),
+    // interface: statistics
+    ("interface", "getStats", "NetworkInterface::lua shape; throughputs 0 (rates not computed yet), no alerts or scores; localstats/ndpi sent split from active flows"),
+    ("interface", "getStatsUpdateFreq", "5"),
+    ("interface", "getThroughput", "all 0: rates are not computed yet"),
+    ("interface", "getActiveFlowsStats", "`{l4_protocols = {[id] = {count, name}}, ndpi = {[app] = {count, num_flows, id}}, status, dscps, num_flows}`"),
+    ("interface", "getScore", "`{score_as_cli = 0, score_as_srv = 0}`: no checks run yet"),
+    ("interface", "getProtocolFlowsStats", "`{[l4 name] = {id, num_flows, bytes, packets}}` over active flows"),
+    ("interface", "getNumHosts", ""),
+    ("interface", "getNumLocalHosts", "local, multicast and broadcast hosts, as ntopng counts them"),
+    ("interface", "getNumLocalRxOnlyHosts", ""),
+    ("interface", "getNumFlows", "active flows"),
+    // interface: hosts
+    ("interface", "getHostsInfo", "ntopng's positional arguments or a params table; `{hosts = {[key] = ...}, numHosts = N}`; filters on GeoIP/OS/ASN/pool/blacklist/DHCP match only their neutral values"),
+    ("interface", "getLocalHostsInfo", "as getHostsInfo"),
+    ("interface", "getLocalHostsInfoNoTX", "as getHostsInfo: local hosts that sent nothing"),
+    ("interface", "getRemoteHostsInfo", "as getHostsInfo"),
+    ("interface", "getRemoteHostsInfoNoTX", "as getHostsInfo: remote hosts that sent nothing"),
+    ("interface", "getBroadcastDomainHostsInfo", "as getHostsInfo; empty until the engine tracks L2 broadcast domains"),
+    ("interface", "getBroadcastMulticastHostsInfo", "as getHostsInfo"),
+    ("interface", "getPublicHostsInfo", "as getHostsInfo: non-private addresses"),
+    ("interface", "getInterfaceHosts", "array of host tables"),
+    ("interface", "getBatchedHostsInfo", "`{hosts, nextSlot}` (nextSlot absent at the end)"),
+    ("interface", "getBatchedLocalHostsInfo", "`{hosts, nextSlot}`"),
+    ("interface", "getBatchedRemoteHostsInfo", "`{hosts, nextSlot}`"),
+    ("interface", "isHostActive", ""),
+    ("interface", "getHostInfo", "Host::lua with details, nil for an unknown host; ndpi, contacts and ports from the active flows"),
+    ("interface", "getHostMinInfo", "the list form of Host::lua"),
+    ("interface", "findHost", "the list form of Host::lua, or nil"),
+    ("interface", "findHostByMac", "the list form of Host::lua, or nil"),
+    ("interface", "getnDPIHostStats", "`{ndpi, ndpi_categories}` or nil"),
+    // interface: flows
+    ("interface", "getFlowsInfo", "`(host, pageinfo)` or a params table; `{numFlows = N, flows = {...}}`; sorted and paged before conversion; hash_entry_id 0 until the engine numbers flows"),
+    ("interface", "getFlowsStats", "as getActiveFlowsStats"),
+    ("interface", "findFlowByKeyAndHashId", "matches on the key alone until the engine numbers flows"),
+    ("interface", "findFlowByTuple", "either direction; nil when absent"),
+    ("interface", "getFlowKey", "ntopng's symmetric flow key"),
+    // interface: MACs
+    ("interface", "getActiveMacs", "array of MAC strings"),
+    ("interface", "getMacsInfo", "params table or `(sortColumn, perPage, toSkip, a2z, sourceMacsOnly)`; `{numMacs, macs = {...}}`"),
+    ("interface", "isMacActive", ""),
+    ("interface", "getMacInfo", "Mac::lua or nil; manufacturer and device type not known yet"),
+    ("interface", "getMacHosts", "`{[hostkey] = host}`"),
+    ("interface", "isMulticastMac", ""),
+    // interface: nDPI
+    ("interface", "getnDPIProtocols", "`{[name] = \"<id>\"}` (ids as strings, as ntopng)"),
+    ("interface", "getnDPICategories", "`{[name] = id}`"),
+    ("interface", "getnDPIProtoName", ""),
+    ("interface", "getnDPIFullProtoName", "the protocol's name"),
+    ("interface", "getnDPIProtoId", "-1 for an unknown name"),
+    ("interface", "getnDPICategoryId", "-1 for an unknown name"),
+    ("interface", "getnDPICategoryName", ""),
+    ("interface", "getnDPIProtoBreed", ""),
+    ("interface", "getnDPIFlowsCount", "`{[app] = active flows}`"),
+    ("interface", "getnDPIStats", "`{ndpi, ndpi_categories}` of the interface, or of a host (nil if unknown)"),
+    // interface: networks, VLANs
+    ("interface", "getNetworksStats", "`{[cidr] = stats}`; ingress/egress/inner bytes from the active flows"),
+    ("interface", "getNetworkStats", "the network's stats, nil for an unknown id"),
+    ("interface", "getVLANsList", "array of VLAN ids (tagged traffic only)"),
+    ("interface", "getVLANsInfo", "`{VLANs = {...}, numVLANs = N}`"),
+    ("interface", "getVLANInfo", "nil for a VLAN not seen"),
+    // network
+    ("network", "select", "a local network id of the selected interface; nil or unknown deselects"),
+    ("network", "checkContext", "CIDR of a local network of the selected interface"),
+    ("network", "getNetworkStats", "as interface.getNetworkStats; nil when none selected"),
+    ("network", "resetTrafficBetweenNets", "no-op (Pro feature, as in the community edition)"),
+    ("network", "getCachedAlertValue", "\"\" when not set; in memory, per interface, network and periodicity"),
+    ("network", "setCachedAlertValue", "kept two days"),
 ];
 
 /// Why a function of `ns` in seed section `section` is not there yet.
 fn reason(ns: &str, name: &str, section: &str) -> &'static str {
     match ns {
-        "interface" => return "needs the packet engine's interface state; comes with the interface bindings",
-        "network" => return "needs local-network state; comes with the network checks",
+        "interface" => return interface_reason(name, section),
+        "network" => return "the alert store is not built yet",
         "flow" => return "exists only in flow check scripts, which are not wired yet",
         "host" => return "exists only in host check scripts, which are not wired yet",
         _ => {}
@@ -243,6 +339,72 @@ fn reason(ns: &str, name: &str, section: &str) -> &'static str {
         "Privilege Management" => "comes with the daemon's privilege drop",
         "Flow / Host Checks & Risks" => "the checks framework is not wired yet",
         _ => "needs engine state not exposed to Lua yet",
+    }
+}
+
+/// Why an `interface.*` function is not there yet.
+fn interface_reason(name: &str, section: &str) -> &'static str {
+    match name {
+        "getSecsToFirstData"
+        | "getHashTablesStats"
+        | "getPeriodicActivitiesStats"
+        | "getQueuesStats"
+        | "setPeriodicActivityProgress" => return "the daemon's internals statistics are not exposed yet",
+        "getLocalHostsInfoNoTXTCP" | "getRemoteHostsInfoNoTXTCP" | "getRxOnlyHostsList" | "getBatchedLocalHostsTs" => {
+            return "needs per-host TCP counters the engine does not keep yet"
+        }
+        "getHostCountry" | "getLiveASNStats" | "getAddressInfo" => return "GeoIP/ASN databases are not supported yet",
+        "getAnomalies" | "getFlowsStatus" => return "the checks framework is not wired yet",
+        "getVLANFlowsStats"
+        | "getGroupedFlows"
+        | "getBatchedFlowsInfo"
+        | "getLocalServerPorts"
+        | "listHTTPhosts"
+        | "getHostsByPort"
+        | "getHostsByService"
+        | "getHostsPorts"
+        | "getHostAttributes" => return "not implemented yet over the engine state",
+        "findPidFlows" | "findNameFlows" => return "process information needs eBPF events",
+        "getMacManufacturers" | "getMacDeviceTypes" | "getBatchedMacsInfo" => {
+            return "MAC manufacturers and device types are not known yet"
+        }
+        "resetCounters"
+        | "resetBroadcastDomains"
+        | "setInterfaceIdleState"
+        | "updateDirectionStats"
+        | "updateTopSites"
+        | "incSyslogStats"
+        | "appendMacEvent"
+        | "resetMacStats"
+        | "deleteMacData"
+        | "dumpnDPIProtocolId"
+        | "dumpnDPICategoryId"
+        | "addMacsIpAddresses" => return "changing engine state from scripts is not supported yet",
+        "findMacPool" | "findMemberPool" => return "host pools are not built yet",
+        "getAllZMQFlowFieldDescr" | "getZMQFlowFieldDescr" | "processFlow" => {
+            return "ZMQ flow collection is not built yet"
+        }
+        "dropFlowTraffic" | "dropMultipleFlowsTraffic" => return "IPS and nEdge are not in this community build",
+        _ => {}
+    }
+    match section {
+        "Host Information" => "changing engine state from scripts is not supported yet",
+        "Alerts" => "the alert store is not built yet",
+        "SNMP & Flow Devices" => "SNMP and flow collection are not in this community build",
+        "Host Pools & Quotas" => "host pools are not built yet",
+        "Network / AS / VLAN / Country Statistics" => {
+            "GeoIP/ASN databases and observation points are not supported yet"
+        }
+        "Service & Periodicity Maps" => "behaviour analysis is a Pro feature, not in this community build",
+        "ACL Management" => "interface ACLs are not built yet",
+        "Network Discovery (mDNS / ARP / Ping)" => "active network discovery is not built yet",
+        "Live Capture & PCAP" => "live capture to pcap is not built yet",
+        "RRD Queue" => "RRD timeseries are not built yet",
+        "ClickHouse" => "ClickHouse is not in this community build",
+        "sFlow" => "sFlow collection is not built yet",
+        "eBPF / Containers" => "eBPF process and container events are not collected yet",
+        "nEdge / L7 Shaping & Policy" | "RADIUS Accounting (nEdge)" => "nEdge is not in this community build",
+        _ => "not implemented yet over the engine state",
     }
 }
 

@@ -23,6 +23,8 @@ pub(crate) struct RunState {
     pub exceeded: Option<ErrorKind>,
     /// Where the budget error was raised (`file:line`).
     pub exceeded_at: Option<String>,
+    /// The interface and network the request selected, and its view of the interface.
+    pub iface: crate::iface_view::Selection,
 }
 
 impl RunState {
@@ -43,6 +45,7 @@ impl RunState {
             instruction_budget: 0,
             exceeded: None,
             exceeded_at: None,
+            iface: Default::default(),
         }
     }
 

@@ -34,6 +34,7 @@ pub(crate) struct PoolShared {
     pub time_budget: std::time::Duration,
     pub memory_limit: usize,
     pub users: Option<Arc<ntopng_auth::Users>>,
+    pub interfaces: Option<Arc<dyn crate::iface_view::InterfaceProvider>>,
 }
 
 impl PoolShared {
@@ -177,6 +178,7 @@ impl Vm {
             version: shared.version.clone(),
             start_time: shared.start_time,
             users: shared.users.clone(),
+            interfaces: shared.interfaces.clone(),
         };
         let mut reg = Registrar::new(&lua, wrap, fail)?;
         bindings::install(&mut reg, &ctx)?;

@@ -424,12 +424,12 @@ fn redirect_and_headers() {
 #[test]
 fn unsupported_functions_raise_the_documented_error() {
     let env = TestEnv::new();
-    let r = env.run_lua("local s = interface.getStats()");
+    let r = env.run_lua("local s = interface.getHostPoolsInfo()");
     let e = r.error.expect("must fail");
     assert_eq!(e.kind, ErrorKind::Runtime);
     assert!(
         e.message.starts_with(
-            "scripts/lua/t.lua:1: interface.getStats: not supported by this build yet (needs the packet engine"
+            "scripts/lua/t.lua:1: interface.getHostPoolsInfo: not supported by this build yet (host pools"
         ),
         "{}",
         e.message
@@ -437,14 +437,14 @@ fn unsupported_functions_raise_the_documented_error() {
     assert_eq!(r.status, 500);
 
     let body = env.ok(&lua(r#"raises("ntop.getNetworks: not supported by this build yet (", ntop.getNetworks)
-           raises("network.select: not supported by this build yet (", network.select, 1)
+           raises("network.getAlerts: not supported by this build yet (", network.getAlerts, {})
            raises("flow.cli: not supported by this build yet (", flow.cli)
            raises("host.ip: not supported by this build yet (", host.ip)
            raises("ntop.execCmd: not supported by this build yet (running shell commands", ntop.execCmd, "ls")
            print("ok")"#));
     assert_eq!(body, "ok");
     assert_eq!(
-        ntopng_lua::registry::status("interface", "getStats").map(|s| s == ntopng_lua::ApiStatus::Implemented),
+        ntopng_lua::registry::status("interface", "getHostPoolsInfo").map(|s| s == ntopng_lua::ApiStatus::Implemented),
         Some(false)
     );
     assert_eq!(ntopng_lua::registry::status("ntop", "getCache"), Some(ntopng_lua::ApiStatus::Implemented));

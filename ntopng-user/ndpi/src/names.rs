@@ -9,6 +9,8 @@ pub struct ProtocolNames {
     protocols: Vec<String>,
     breeds: Vec<(u32, String)>,
     categories: Vec<String>,
+    /// Default category of each protocol id.
+    protocol_categories: Vec<u32>,
     confidences: Vec<String>,
 }
 
@@ -18,11 +20,12 @@ impl ProtocolNames {
         let protocols = (0..=n).map(|id| det.protocol_name(id)).collect();
         let breeds = (0..=n).map(|id| det.breed(id)).collect();
         let categories = (0..ffi::NDPI_PROTOCOL_NUM_CATEGORIES).map(|c| det.category_name(c)).collect();
+        let protocol_categories = (0..=n).map(|id| det.protocol_category(id)).collect();
         let confidences = (0..ffi::NDPI_CONFIDENCE_MAX)
             // SAFETY: static strings.
             .map(|c| crate::detector::cstr(unsafe { ffi::ndpi_confidence_get_name(c) }).unwrap_or_default())
             .collect();
-        ProtocolNames { protocols, breeds, categories, confidences }
+        ProtocolNames { protocols, breeds, categories, protocol_categories, confidences }
     }
 
     pub fn protocol(&self, id: u16) -> &str {
@@ -36,6 +39,26 @@ impl ProtocolNames {
 
     pub fn category(&self, id: u32) -> &str {
         self.categories.get(id as usize).map(String::as_str).unwrap_or("Unspecified")
+    }
+
+    /// Ids and names of every category, in id order.
+    pub fn categories(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.categories.iter().enumerate().map(|(i, n)| (i as u32, n.as_str()))
+    }
+
+    /// Default category id of a protocol (0, unspecified, for unknown ids).
+    pub fn protocol_category(&self, proto: u16) -> u32 {
+        self.protocol_categories.get(proto as usize).copied().unwrap_or(0)
+    }
+
+    /// Id of a protocol name (case-insensitive, as nDPI matches names).
+    pub fn protocol_id(&self, name: &str) -> Option<u16> {
+        self.protocols.iter().position(|p| p.eq_ignore_ascii_case(name)).map(|i| i as u16)
+    }
+
+    /// Id of a category name (case-insensitive).
+    pub fn category_id(&self, name: &str) -> Option<u32> {
+        self.categories.iter().position(|c| !c.is_empty() && c.eq_ignore_ascii_case(name)).map(|i| i as u32)
     }
 
     pub fn breed(&self, proto: u16) -> &str {

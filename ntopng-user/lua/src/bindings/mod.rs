@@ -3,6 +3,12 @@
 //! [`crate::registry`], and every function listed there must be registered, or VM creation fails.
 
 mod cache;
+mod flows;
+mod hosts;
+mod interface;
+mod network;
+mod protocols;
+mod shapes;
 mod system;
 mod users;
 
@@ -33,6 +39,7 @@ pub(crate) struct Ctx {
     pub version: Arc<str>,
     pub start_time: SystemTime,
     pub users: Option<Arc<ntopng_auth::Users>>,
+    pub interfaces: Option<Arc<dyn crate::iface_view::InterfaceProvider>>,
 }
 
 /// Counters of key-value operations, reported by `ntop.getCacheStats()`.
@@ -149,6 +156,11 @@ pub(crate) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     cache::install(r, ctx)?;
     system::install(r, ctx)?;
     users::install(r, ctx)?;
+    interface::install(r, ctx)?;
+    hosts::install(r, ctx)?;
+    flows::install(r, ctx)?;
+    protocols::install(r, ctx)?;
+    network::install(r, ctx)?;
     Ok(())
 }
 
