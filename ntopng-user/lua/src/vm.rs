@@ -33,6 +33,7 @@ pub(crate) struct PoolShared {
     pub instruction_budget: u64,
     pub time_budget: std::time::Duration,
     pub memory_limit: usize,
+    pub daemon: Arc<crate::daemon::Daemon>,
 }
 
 impl PoolShared {
@@ -175,6 +176,7 @@ impl Vm {
             run: run.clone(),
             version: shared.version.clone(),
             start_time: shared.start_time,
+            daemon: shared.daemon.clone(),
         };
         let mut reg = Registrar::new(&lua, wrap, fail)?;
         bindings::install(&mut reg, &ctx)?;

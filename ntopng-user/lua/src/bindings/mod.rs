@@ -3,6 +3,10 @@
 //! [`crate::registry`], and every function listed there must be registered, or VM creation fails.
 
 mod cache;
+pub(crate) mod files;
+mod httpclient;
+mod netutils;
+mod sysinfo;
 mod system;
 
 pub(crate) use system::TRACE_LEVELS;
@@ -31,6 +35,7 @@ pub(crate) struct Ctx {
     pub run: Arc<Mutex<RunState>>,
     pub version: Arc<str>,
     pub start_time: SystemTime,
+    pub daemon: Arc<crate::daemon::Daemon>,
 }
 
 /// Counters of key-value operations, reported by `ntop.getCacheStats()`.
@@ -146,6 +151,10 @@ impl<'l> Registrar<'l> {
 pub(crate) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     cache::install(r, ctx)?;
     system::install(r, ctx)?;
+    sysinfo::install(r, ctx)?;
+    files::install(r, ctx)?;
+    netutils::install(r, ctx)?;
+    httpclient::install(r, ctx)?;
     Ok(())
 }
 
