@@ -4,7 +4,8 @@
 //! * [`LuaPool`]: N VMs built once (sandbox, bindings, module path) and reused; [`LuaPool::run_script`] runs
 //!   a script for one [`Request`] in a fresh environment and returns a [`Response`] (body, content type,
 //!   status, headers, or the error with `file:line`).
-//! * The sandbox: no process, shell, file-writing or debug access; `require`/`dofile`/`loadfile` only
+//! * The sandbox: no process, shell or debug access; files are created or deleted only inside the data dir
+//!   (`ntop.mkdir`, `ntop.unlink`, ...); `require`/`dofile`/`loadfile` only
 //!   within the install dir (modules) and the scripts dir (scripts); instruction, time and memory budgets.
 //! * [`registry`]: every function of the seed API documents, implemented or unsupported with a reason;
 //!   unsupported ones raise `"<ns>.<name>: not supported by this build yet (<reason>)"`.
@@ -18,6 +19,7 @@ mod api_list;
 mod args;
 mod bindings;
 pub mod iface_view;
+mod daemon;
 pub mod json;
 mod luacache;
 mod pool;

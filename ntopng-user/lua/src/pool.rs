@@ -3,13 +3,15 @@
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use ntopng_store::KvStore;
 
 use crate::bindings::CacheStats;
 use crate::iface_view::InterfaceProvider;
+use crate::daemon::{Daemon, LocalNetworks};
 use crate::luacache::LuaCache;
 use crate::request::{ErrorKind, Request, Response, ScriptError};
 use crate::vm::{Paths, PoolShared, Vm};
@@ -57,6 +59,17 @@ pub struct PoolConfig {
     pub time_budget: Duration,
     /// Memory one VM may use. Default 256 MiB.
     pub memory_limit: usize,
+    /// `-N`: `ntop.getInstanceName()`. Default (None): the host name.
+    pub instance_name: Option<String>,
+    /// Set by the daemon when it starts shutting down: `ntop.isShuttingDown()`.
+    pub shutting_down: Arc<AtomicBool>,
+    /// The daemon's configuration as `ntop.getPrefs()` returns it (`max_num_hosts`, `max_num_flows`, ...).
+    pub prefs: serde_json::Map<String, serde_json::Value>,
+    /// `-m`: local networks, `cidr` or `cidr=alias` (comma-separated lists accepted), in order: the network
+    /// id is the position. Default: none.
+    pub local_networks: Vec<String>,
+    /// `-Z`: `ntop.getHttpPrefix()`. Default "".
+    pub http_prefix: String,
     /// Version reported by `ntop.getInfo()`. Default: this crate's.
     pub version: String,
     /// The daemon's start time (`ntop.getUptime()`, `ntop.getStartupEpoch()`). Default: pool creation.
@@ -79,6 +92,11 @@ impl PoolConfig {
             instruction_budget: 1_000_000_000,
             time_budget: Duration::from_secs(30),
             memory_limit: 256 << 20,
+            instance_name: None,
+            shutting_down: Arc::new(AtomicBool::new(false)),
+            prefs: serde_json::Map::new(),
+            local_networks: Vec::new(),
+            http_prefix: String::new(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             start_time: SystemTime::now(),
             lua_cache: None,
@@ -135,13 +153,28 @@ impl LuaPool {
             |p: &Path, what: &str| p.canonicalize().map_err(|e| PoolError(format!("{what} {}: {e}", p.display())));
         let install_canon = canon(&cfg.dirs.installdir, "install dir")?;
         let scripts_canon = canon(&cfg.dirs.scriptdir, "scripts dir")?;
+        let paths = Paths {
+            installdir: cfg.dirs.installdir.clone(),
+            install: install_canon,
+            scripts: scripts_canon,
+            working: cfg.dirs.workingdir.canonicalize().ok(),
+        };
+        let local_networks =
+            LocalNetworks::parse(&cfg.local_networks).map_err(|e| PoolError(format!("local networks: {e}")))?;
+        let daemon = Arc::new(Daemon {
+            instance_name: cfg.instance_name.clone().unwrap_or_else(crate::daemon::host_name),
+            shutting_down: cfg.shutting_down.clone(),
+            prefs: cfg.prefs.clone(),
+            http_prefix: cfg.http_prefix.clone(),
+            local_networks: RwLock::new(local_networks),
+            paths: paths.clone(),
+            time_budget: cfg.time_budget,
+            cpu: Mutex::default(),
+            resolving: Arc::default(),
+        });
         let shared = PoolShared {
-            paths: Paths {
-                installdir: cfg.dirs.installdir.clone(),
-                install: install_canon,
-                scripts: scripts_canon,
-                working: cfg.dirs.workingdir.canonicalize().ok(),
-            },
+            paths,
+            daemon,
             dirs: Arc::new(cfg.dirs),
             store: cfg.store,
             lua_cache: cfg.lua_cache.unwrap_or_default(),

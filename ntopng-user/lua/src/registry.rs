@@ -66,6 +66,54 @@ pub(crate) const IMPLEMENTED: &[(&str, &str, &str)] = &[
     ("ntop", "isAdministrator", "from `_SESSION`: group administrator or nologin, or user nologin"),
     ("ntop", "getNologinUser", "`nologin`"),
     ("ntop", "httpRedirect", "sets status 302 and `Location`"),
+    // daemon, host and HTTP helpers (bindings/sysinfo.rs)
+    ("ntop", "systemHostStat", "`cpu_load` (percent not idle), `cpu_states` (percent per /proc/stat state) over the last refreshCPULoad interval (since boot before the first); `mem_*` in KiB from /proc/meminfo, `mem_used` as free(1) counts it; `mem_ntopng_resident`/`_virtual` from /proc/self/status; alert counters 0 (no alert store yet)"),
+    ("ntop", "refreshCPULoad", "takes a new /proc/stat sample; returns `cpu_load`"),
+    ("ntop", "getInstanceName", "`-N`, else the host name"),
+    ("ntop", "isShuttingDown", "the daemon's shutdown flag"),
+    ("ntop", "getHttpPrefix", "`-Z`, \"\" by default"),
+    ("ntop", "getCookieAttributes", "`; HttpOnly; SameSite=Lax`, the attributes of the server's session cookie"),
+    ("ntop", "httpPurifyParam", "markup, quote and shell characters become `_`; optional (strict, allow_url, allow_dots) as ntopng"),
+    ("ntop", "getRandomCSRFValue", "the session's CSRF token (`_SESSION.csrf`); a fresh random value without a session"),
+    ("ntop", "getPrefs", "the daemon's configuration as the daemon gives it to the pool"),
+    ("ntop", "reloadPreferences", "nothing to reload: runtime preferences are read from the store on every getPref"),
+    // file system under the path policy (bindings/files.rs)
+    ("ntop", "isdir", "read policy: install dir and data dir"),
+    ("ntop", "exists", "read policy"),
+    ("ntop", "notEmptyFile", "read policy"),
+    ("ntop", "fileLastChange", "read policy; -1 if missing"),
+    ("ntop", "readdir", "read policy; `{[name] = name}` (ntopng's shape), empty for a missing directory"),
+    ("ntop", "mkdir", "inside the data dir only; like `mkdir -p`"),
+    ("ntop", "rmdir", "inside the data dir only (not the data dir itself); recursive, symlinks not followed"),
+    ("ntop", "unlink", "inside the data dir only; a symlink is removed, not its target"),
+    ("ntop", "dumpFile", "read policy; appends the file to the response body"),
+    ("ntop", "dumpBinaryFile", "read policy; appends the file to the response body"),
+    // local networks, allowed networks, resolution (bindings/netutils.rs)
+    ("ntop", "isLocalAddress", "against the `-m` networks and those added at run time"),
+    ("ntop", "isLocalInterfaceAddress", "addresses of the machine's interfaces (getifaddrs)"),
+    ("ntop", "isAllowedInterface", "`_SESSION.allowed_ifname`; empty: every interface"),
+    ("ntop", "isAllowedNetwork", "address or CIDR inside one of `_SESSION.allowed_nets`; none: every network"),
+    ("ntop", "addLocalNetwork", "`cidr` or `cidr=alias`; the next network id; duplicates ignored; at most 1024"),
+    ("ntop", "getNetworks", "`{[cidr] = network_id}`"),
+    ("ntop", "getNetworkNameById", "nil for an unknown id"),
+    ("ntop", "getNetworkIdByName", "-1 for an unknown network"),
+    ("ntop", "getAddressNetwork", "`{network_id, network, alias}` of the most specific local network, nil if not local"),
+    ("ntop", "getLocalNetworkAlias", "the alias given with `-m cidr=alias`, nil if none"),
+    ("ntop", "getLocalNetworkID", "-1 for an unknown network"),
+    ("ntop", "setResolvedAddress", "stores the name in the resolved-names cache (`ntopng.dns.cache.<ip>`, 1 h)"),
+    ("ntop", "resolveName", "reverse resolution by the system resolver in the background, into the cache"),
+    ("ntop", "getResolvedName", "the cached name, nil if not resolved (yet)"),
+    ("ntop", "resolveHost", "system resolver; optional second argument false prefers IPv6; nil if unknown"),
+    // outbound HTTP (bindings/httpclient.rs)
+    ("ntop", "httpGet", "plain http only; `{RESPONSE_CODE, CONTENT_TYPE, EFFECTIVE_URL, HTTP_HEADER, CONTENT, CONTENT_LEN}`; RESPONSE_CODE 0 and ERROR without an answer; timeouts bounded by the run's time budget"),
+    ("ntop", "httpPost", "form-encoded body; params table as the seed, or ntopng's positional (user, pass, timeout, return_content)"),
+    ("ntop", "httpFetch", "`{url, method, body, headers, content_type, username, password, bearer, auth_token, timeout, return_content, follow_redirects}`"),
+    ("ntop", "httpGetAuthToken", "`Authorization: Token <token>` as ntopng sends it (the seed says Bearer)"),
+    ("ntop", "httpPostAuthToken", "`Authorization: Token <token>`; content type application/json unless given"),
+    ("ntop", "httpPutAuthToken", "`Authorization: Token <token>`"),
+    ("ntop", "httpPatchAuthToken", "`Authorization: Token <token>`"),
+    ("ntop", "postHTTPJsonData", "true on a 2xx answer; also ntopng's (user, pass, url, json)"),
+    ("ntop", "postHTTPTextFile", "read policy on the file; true on a 2xx answer; also ntopng's (user, pass, url, path, delete_file, timeout)"),
     // Redis / cache
     ("ntop", "getCache", "nil for a missing key (the seed's type; ntopng itself returns \"\")"),
     ("ntop", "setCache", "TTL 0 or nil: no expiry"),
@@ -295,33 +343,33 @@ fn reason(ns: &str, name: &str, section: &str) -> &'static str {
         "execCmd" | "execCmdAsync" | "readResultCmdAsync" => {
             return "running shell commands from scripts is outside the sandbox";
         }
-        "serviceRestart" | "shutdown" | "isShuttingDown" | "setOffline" | "setOnline" | "isOffline"
-        | "isForcedOffline" => return "needs the daemon's run control",
+        "serviceRestart" | "shutdown" | "setOffline" | "setOnline" | "isOffline" | "isForcedOffline" => {
+            return "needs the daemon's run control"
+        }
+        "threadsInfo" => return "the daemon's threads are not registered anywhere scripts could list them",
+        "getAllPaths" => return "recursive listing is not needed by the scripts shipped; readdir covers one level",
+        "resetStats" => return "resetting engine counters from scripts is not supported yet",
+        "getSystemAlertsStats" | "popInternalAlerts" => return "the alert store is not built yet",
+        "limitResourcesUsage" => return "no per-thread throttling: VMs run under instruction and time budgets",
+        "getDropPoolInfo" | "listReports" => return "host pools and reports are not in this community build",
+        "setDefaultFilePermissions" => return "files created by scripts take the daemon's umask",
+        "checkNetworkPolicy" | "reloadNetworksPolicyConfiguration" => {
+            return "networks policy is a Pro feature, not in this community build"
+        }
+        "getFlowAlertScore" | "getFlowAlertRisk" => return "needs the flow alert definitions of the checks framework",
         "publish" | "rpcCall" | "sendKafkaMessage" | "speedtest" => return "Pro feature, not in this community build",
         "sendMail" => return "the SMTP client is not built yet",
         "getMac64" | "decodeMac64" => {
             return "the seed (EUI-64 text) and ntopng (64-bit integer) disagree on the value; pending a decision";
         }
         "getLicenseLimits" | "checkLicense" => return "no license handling in this community build",
-        "getHttpPrefix"
-        | "getCookieAttributes"
-        | "httpPurifyParam"
-        | "getRandomCSRFValue"
-        | "dumpFile"
-        | "dumpBinaryFile" => return "comes with the HTTP server",
-        "getInstanceName" => return "needs the daemon's configuration; comes with the HTTP server",
         "isLoginDisabled" => return "the login mode is the HTTP server's; scripts see `_SESSION.user == \"nologin\"`",
         "isLoginBlacklisted" => return "the lockout is per client address (ntopng.cache.failed_logins.<ip>), not per user",
         "getAllowedHostPools" | "changeAllowedHostPools" => return "host pools are not built yet",
-        "systemHostStat" | "refreshCPULoad" => return "host CPU/memory statistics are not collected yet",
         _ => {}
     }
     match section {
-        "File System" => "file-system access comes with the HTTP server's path policy",
         "User Management & Authentication" | "MFA / TOTP" => "user management comes with authentication",
-        "Network & IP Utilities" => "needs the local-networks configuration of the engine",
-        "Address Resolution" => "DNS resolution is not built yet",
-        "HTTP Client" => "the outbound HTTP client is not built yet",
         "Historical Statistics (SQLite)" => "the historical statistics store is not built yet",
         "RRD" => "RRD timeseries are not built yet",
         "Alerts" => "the alert store is not built yet",

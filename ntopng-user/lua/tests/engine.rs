@@ -436,7 +436,7 @@ fn unsupported_functions_raise_the_documented_error() {
     );
     assert_eq!(r.status, 500);
 
-    let body = env.ok(&lua(r#"raises("ntop.getNetworks: not supported by this build yet (", ntop.getNetworks)
+    let body = env.ok(&lua(r#"raises("ntop.rrd_create: not supported by this build yet (", ntop.rrd_create, "x", 60)
            raises("network.getAlerts: not supported by this build yet (", network.getAlerts, {})
            raises("flow.cli: not supported by this build yet (", flow.cli)
            raises("host.ip: not supported by this build yet (", host.ip)

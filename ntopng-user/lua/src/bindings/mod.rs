@@ -9,6 +9,10 @@ mod interface;
 mod network;
 mod protocols;
 mod shapes;
+pub(crate) mod files;
+mod httpclient;
+mod netutils;
+mod sysinfo;
 mod system;
 mod users;
 
@@ -40,6 +44,7 @@ pub(crate) struct Ctx {
     pub start_time: SystemTime,
     pub users: Option<Arc<ntopng_auth::Users>>,
     pub interfaces: Option<Arc<dyn crate::iface_view::InterfaceProvider>>,
+    pub daemon: Arc<crate::daemon::Daemon>,
 }
 
 /// Counters of key-value operations, reported by `ntop.getCacheStats()`.
@@ -161,6 +166,10 @@ pub(crate) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     flows::install(r, ctx)?;
     protocols::install(r, ctx)?;
     network::install(r, ctx)?;
+    sysinfo::install(r, ctx)?;
+    files::install(r, ctx)?;
+    netutils::install(r, ctx)?;
+    httpclient::install(r, ctx)?;
     Ok(())
 }
 
