@@ -63,6 +63,32 @@ pub struct Cli {
     #[arg(long = "pcap-file-purge-flows")]
     pub pcap_file_purge_flows: bool,
 
+    /// Installation directory holding `scripts/` and `httpdocs/` (default: the checkout the binary was built
+    /// in, else /usr/share/ntopng).
+    #[arg(short = 't', long = "install-dir")]
+    pub install_dir: Option<PathBuf>,
+
+    /// Web document root (default `<install dir>/httpdocs`).
+    #[arg(short = '1', long = "httpdocs-dir")]
+    pub httpdocs_dir: Option<PathBuf>,
+
+    /// Lua scripts root (default `<install dir>/scripts`).
+    #[arg(short = '2', long = "scripts-dir")]
+    pub scripts_dir: Option<PathBuf>,
+
+    /// Shell command run once the web server is up, before capture files are read.
+    #[arg(long = "test-script-pre", value_name = "CMD")]
+    pub test_script_pre: Option<String>,
+
+    /// Shell command run when every capture file has been read, against the final state
+    /// (with --shutdown-when-done).
+    #[arg(long = "test-script", value_name = "CMD")]
+    pub test_script: Option<String>,
+
+    /// Shell command run after the interfaces are shut down (with --shutdown-when-done).
+    #[arg(long = "test-script-post", value_name = "CMD")]
+    pub test_script_post: Option<String>,
+
     /// Disable web login: `1` for everybody, `0` for requests from 127.0.0.1.
     #[arg(short = 'l', long = "disable-login", num_args = 0..=1, default_missing_value = "1",
           value_parser = clap::builder::PossibleValuesParser::new(["0", "1"]))]

@@ -3,6 +3,10 @@
 
 mod cli;
 mod config_file;
+mod control;
+mod install_dirs;
+mod interfaces;
+mod test_scripts;
 
 use clap::Parser;
 use cli::Cli;
@@ -10,7 +14,12 @@ use ndpi::{Detector, DetectorConfig, ProtocolNames};
 use ntopng_engine::sink::{parse_dump_spec, spawn_sinks, DumpSpec, FlowSink, JsonlSink};
 use ntopng_capture::{AfPacketConfig, AfPacketSource, Source};
 use ntopng_engine::offload::FlowOffload;
-use ntopng_engine::{run_capture, run_live, EngineConfig, LiveResult, LocalNetworks, OfflineResult};
+use ntopng_engine::publish::Publisher;
+use ntopng_engine::{run_capture_published, run_live, EngineConfig, LiveResult, LocalNetworks, OfflineResult};
+use control::ControlPlane;
+use install_dirs::InstallDirs;
+use interfaces::Interfaces;
+use test_scripts::run_hook;
 use ntopng_xdp::{CaptureConfig as XdpConfig, Sampling, XdpCapture};
 use std::path::Path;
 use std::process::ExitCode;
@@ -109,16 +118,20 @@ fn run(cli: Cli) -> Result<(), String> {
     if cli.interfaces.is_empty() {
         return Err("no interface given: use -i <interface> or -i <capture file>".into());
     }
-    let (files, live): (Vec<&String>, Vec<&String>) = cli.interfaces.iter().partition(|i| is_capture_file(i));
-    if cli.http_port != "0" {
-        log::warn!("the web server (-w {}) is not part of this build yet: REST and dashboard are pending", cli.http_port);
+    let any_live = cli.interfaces.iter().any(|i| !is_capture_file(i));
+    let web = cli.http_port != "0" || cli.https_port != "0";
+    let hooks = [&cli.test_script_pre, &cli.test_script, &cli.test_script_post];
+    if !cli.shutdown_when_done && (cli.test_script.is_some() || cli.test_script_post.is_some()) {
+        log::warn!("--test-script and --test-script-post run only with --shutdown-when-done");
     }
-    if cli.redis.is_some() {
-        log::warn!("-r given: this build keeps no key-value state yet, the option has no effect");
+    if !web && hooks.iter().any(|h| h.is_some()) {
+        log::warn!("test scripts run with the web server off (-w 0): REST calls from them will fail");
     }
     if let Some(pid) = &cli.pid_file {
         std::fs::write(pid, format!("{}\n", std::process::id())).map_err(|e| format!("--pid {}: {e}", pid.display()))?;
     }
+    // Resolved before anything starts, so a bad -t/-1/-2 fails fast.
+    let install = if web { Some(InstallDirs::resolve(&cli)?) } else { None };
 
     let names = match &cfg.ndpi {
         Some(dc) => {
@@ -139,48 +152,92 @@ fn run(cli: Cli) -> Result<(), String> {
     // Signals are taken by sigwait in this thread; block them before any thread starts.
     let signals = block_termination_signals();
     // Capture files wait for the sinks (nothing is lost); live capture never waits on them.
-    let (queue, sink_thread) = spawn_sinks(sinks, names, live.is_empty());
+    let (queue, sink_thread) = spawn_sinks(sinks, names.clone(), !any_live);
 
     log::info!("{} worker(s) per interface, local networks: {}", cfg.workers, describe_nets(&cfg.local_networks));
+    // Interfaces get their ids in -i order; live ones are opened now so their worker count is known.
+    let local_nets: Vec<String> = cfg.local_networks.networks().map(|(n, _)| n.to_string()).collect();
+    let local_nets_aliased: Vec<String> = cfg
+        .local_networks
+        .networks()
+        .map(|(n, alias)| match alias {
+            Some(a) => format!("{n}={a}"),
+            None => n.to_string(),
+        })
+        .collect();
+    let mut registry = Interfaces::new(names);
+    let mut pending_files = Vec::new();
+    let mut pending_live = Vec::new();
+    for (idx, iface) in cli.interfaces.iter().enumerate() {
+        if is_capture_file(iface) {
+            let publisher = Publisher::new(cfg.workers.max(1));
+            let name = Path::new(iface).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "stdin".into());
+            let ifid = registry.add(&name, true, local_nets.clone(), publisher.clone());
+            pending_files.push((ifid, iface.clone(), publisher));
+        } else {
+            let capture = LiveCapture::open(iface, &cli, cfg.workers, idx)?;
+            let publisher = Publisher::new(capture.sources.len().max(1));
+            let ifid = registry.add(iface, false, local_nets.clone(), publisher.clone());
+            pending_live.push((ifid, iface.clone(), capture, publisher));
+        }
+    }
+    let registry = Arc::new(registry);
+    let control = match &install {
+        Some(dirs) => Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased)?),
+        None => None,
+    };
+    if let Some(cmd) = &cli.test_script_pre {
+        run_hook("--test-script-pre", cmd);
+    }
+
     let stop = Arc::new(AtomicBool::new(false));
     let mut live_threads = Vec::new();
-    for (idx, iface) in live.iter().enumerate() {
-        let capture = LiveCapture::open(iface, &cli, cfg.workers, idx)?;
-        let (cfg, q, stop, iface) = (cfg.clone(), queue.clone(), stop.clone(), iface.to_string());
+    for (_ifid, iface, capture, publisher) in pending_live {
+        let (cfg, q, stop) = (cfg.clone(), queue.clone(), stop.clone());
         live_threads.push(std::thread::spawn(move || {
             let LiveCapture { sources, offload, xdp } = capture;
-            let r = run_live(&iface, sources, &cfg, Some(q), offload, None, &stop).map_err(|e| format!("-i {iface}: {e}"));
+            let r = run_live(&iface, sources, &cfg, Some(q), offload, Some(publisher), &stop)
+                .map_err(|e| format!("-i {iface}: {e}"));
             // Detaches the XDP program (after the sockets are gone).
             let kernel = xdp.map(|x| x.kernel_stats());
             r.map(|r| (r, kernel))
         }));
     }
-    let results: Vec<Result<OfflineResult, String>> = std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .iter()
-            .map(|i| {
-                let cfg = &cfg;
-                let q = queue.clone();
-                s.spawn(move || run_capture(Path::new(i), cfg, Some(q)).map_err(|e| format!("-i {i}: {e}")))
+    let file_threads: Vec<_> = pending_files
+        .into_iter()
+        .map(|(ifid, path, publisher)| {
+            let (cfg, q, registry) = (cfg.clone(), queue.clone(), registry.clone());
+            std::thread::spawn(move || {
+                let r = run_capture_published(Path::new(&path), &cfg, Some(q), Some(publisher))
+                    .map_err(|e| format!("-i {path}: {e}"));
+                registry.mark_done(ifid);
+                r
             })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("interface thread panicked")).collect()
-    });
+        })
+        .collect();
     drop(queue);
     let mut interfaces = Vec::new();
-    for r in results {
-        let r = r?;
+    for t in file_threads {
+        let r = t.join().map_err(|_| "interface thread panicked".to_string())??;
         report(&r);
         interfaces.push(r);
     }
 
-    if !live.is_empty() || !cli.shutdown_when_done {
-        if live.is_empty() {
+    let test_mode = !any_live && cli.shutdown_when_done;
+    if test_mode {
+        if let Some(cmd) = &cli.test_script {
+            run_hook("--test-script", cmd);
+        }
+    } else {
+        if !any_live {
             log::info!("capture files read; state kept until SIGINT/SIGTERM");
         }
         wait_for(&signals);
     }
     stop.store(true, Ordering::Relaxed);
+    if let Some(c) = &control {
+        c.shutting_down();
+    }
     let mut live_results = Vec::new();
     for t in live_threads {
         let (mut r, kernel) = t.join().map_err(|_| "live capture thread panicked".to_string())??;
@@ -200,6 +257,15 @@ fn run(cli: Cli) -> Result<(), String> {
         i.shutdown();
     }
     drop(interfaces);
+    if test_mode {
+        if let Some(cmd) = &cli.test_script_post {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            run_hook("--test-script-post", cmd);
+        }
+    }
+    if let Some(c) = control {
+        c.stop();
+    }
     let stats = sink_thread.join().map_err(|_| "flow sink thread panicked".to_string())?;
     log::info!("{} flows written to the flow dump(s)", stats.flows);
     if stats.errors > 0 {

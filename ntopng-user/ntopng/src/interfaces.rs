@@ -1,0 +1,97 @@
+//! The monitored interfaces as the control plane sees them: ids in `-i` order, names, and views of their
+//! state through each interface's [`Publisher`]. Lua bindings ask for a view with what they need; the
+//! publisher answers from a recent enough merged view or asks the workers for a fresh one.
+
+use ndpi::ProtocolNames;
+use ntopng_engine::publish::Publisher;
+use ntopng_engine::Snapshot;
+use ntopng_lua::{IfaceInfo, IfaceView, InterfaceProvider, ViewNeeds};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How old a merged view may be before workers are asked again: REST pages refreshed by many clients
+/// share one copy, and ntopng itself refreshes its interface stats every few seconds.
+const MAX_AGE: Duration = Duration::from_millis(500);
+/// How long a request waits for busy workers before using their previous share.
+const TIMEOUT: Duration = Duration::from_millis(250);
+
+struct Monitored {
+    info: IfaceInfo,
+    publisher: Arc<Publisher>,
+    running: AtomicBool,
+}
+
+pub struct Interfaces {
+    list: Vec<Monitored>,
+    names: Option<Arc<ProtocolNames>>,
+}
+
+impl Interfaces {
+    pub fn new(names: Option<Arc<ProtocolNames>>) -> Interfaces {
+        Interfaces { list: Vec::new(), names }
+    }
+
+    /// Registers the next interface (ids follow `-i` order, from 0, as ntopng numbers them).
+    pub fn add(&mut self, name: &str, pcap_dump: bool, local_networks: Vec<String>, publisher: Arc<Publisher>) -> i32 {
+        let ifid = self.list.len() as i32;
+        let info = IfaceInfo {
+            ifid,
+            name: name.to_string(),
+            pcap_dump,
+            // ntopng reports 1000 Mbit/s for capture files and for NICs it cannot query.
+            speed_mbit: if pcap_dump { 1000 } else { link_speed_mbit(name).unwrap_or(1000) },
+            local_networks,
+            running: true,
+        };
+        self.list.push(Monitored { info, publisher, running: AtomicBool::new(true) });
+        ifid
+    }
+
+    /// The capture of `ifid` ended (file read): its state stays queryable.
+    pub fn mark_done(&self, ifid: i32) {
+        if let Some(m) = self.list.get(ifid as usize) {
+            m.running.store(false, Ordering::Relaxed);
+        }
+    }
+
+    fn info(m: &Monitored) -> IfaceInfo {
+        IfaceInfo { running: m.running.load(Ordering::Relaxed), ..m.info.clone() }
+    }
+}
+
+impl InterfaceProvider for Interfaces {
+    fn interfaces(&self) -> Vec<IfaceInfo> {
+        self.list.iter().map(Interfaces::info).collect()
+    }
+
+    fn view(&self, ifid: i32, needs: ViewNeeds) -> Option<Arc<IfaceView>> {
+        let m = self.list.iter().find(|m| m.info.ifid == ifid)?;
+        let _ = (needs, MAX_AGE);
+        let (snapshot, _fresh) = m.publisher.snapshot(TIMEOUT);
+        let snapshot = Arc::new(snapshot);
+        let info = Interfaces::info(m);
+        let epoch = if info.pcap_dump { last_packet_epoch(&snapshot).unwrap_or_else(now_epoch) } else { now_epoch() };
+        Some(Arc::new(IfaceView { info, snapshot, epoch }))
+    }
+
+    fn protocol_names(&self) -> Option<Arc<ProtocolNames>> {
+        self.names.clone()
+    }
+}
+
+/// A capture file's clock is its packets' time.
+fn last_packet_epoch(s: &Snapshot) -> Option<u64> {
+    let ns = s.hosts.values().map(|h| h.last_seen_ns).max().unwrap_or(0);
+    (ns > 0).then_some(ns / 1_000_000_000)
+}
+
+fn now_epoch() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// The NIC's speed as the kernel reports it (`/sys/class/net/<if>/speed`; -1 or absent for virtual links).
+fn link_speed_mbit(ifname: &str) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/sys/class/net/{ifname}/speed")).ok()?;
+    s.trim().parse::<i64>().ok().filter(|v| *v > 0).map(|v| v as u64)
+}
