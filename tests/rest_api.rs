@@ -191,8 +191,8 @@ fn rest_answers_match_the_capture_and_the_flow_dump() {
         }
         *per_l7.entry(counted_protocol(f)).or_default() += c2s + s2c;
     }
-    assert_eq!(num(&host["bytes"]["sent"]), sent, "{host}");
-    assert_eq!(num(&host["bytes"]["rcvd"]), rcvd, "{host}");
+    assert_eq!(num(&host["bytes.sent"]), sent, "{host}");
+    assert_eq!(num(&host["bytes.rcvd"]), rcvd, "{host}");
     assert_eq!(host["ip"], host_ip);
     assert_eq!(host["localhost"], true);
     // Host L7: the first (largest) entry is the protocol with the most bytes.

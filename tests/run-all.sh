@@ -11,3 +11,4 @@ cargo test --release --workspace
 # Benchmarks run only as smoke tests here (tiny inputs, one run; the live one skips without root).
 bash bench/run-offline.sh --smoke
 bash bench/run-live.sh --smoke
+bash bench/run-rest.sh --smoke

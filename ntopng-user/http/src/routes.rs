@@ -394,6 +394,9 @@ async fn serve_authed(
     r.uri = path.clone();
     r.get.retain(|k, _| !k.starts_with("csrf") && !k.starts_with("switch_interface"));
     let ct = content_type(&req);
+    // A JSON body's keys also land in _GET (as ntopng's http_lint copies them): kept aside so a refused
+    // CSRF takes them back out of both tables.
+    let get_from_query = r.get.clone();
     if !body.is_empty() || req.method() == actix_web::http::Method::POST {
         if ct.starts_with("application/json") {
             r = r.with_json_body(&String::from_utf8_lossy(&body));
@@ -412,6 +415,7 @@ async fn serve_authed(
         if !exempt && r.post.get("csrf") != Some(&csrf) {
             invalid_csrf = true;
             r.post.clear();
+            r.get = get_from_query;
         }
     }
     let mut session = Session::new(a.user.clone(), a.group.clone());

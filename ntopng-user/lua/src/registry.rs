@@ -205,7 +205,7 @@ pub(crate) const IMPLEMENTED: &[(&str, &str, &str)] = &[
     ("ntop", "isNProbeIPSConfigured", "false: not in this build"),
     ("ntop", "isFlowDedupEnabled", "false: not in this build"),
     // users and authentication (ntopng-auth); changes are for administrators, others get false/nil
-    ("ntop", "getUsers", "`{[name] = {full_name, group, allowed_nets, allowed_ifname, language, allow_*, totp_enabled}}`; empty for non-administrators"),
+    ("ntop", "getUsers", "`{[name] = {full_name, group, allowed_nets, allowed_ifname, language, allow_*, totp_enabled}}`; only their own entry for non-administrators"),
     ("ntop", "isPcapDownloadAllowed", "administrators, or the user's allow_pcap_download"),
     ("ntop", "getAllowedNetworks", "`{[cidr] = true}` from `_SESSION.allowed_nets`"),
     ("ntop", "isGuiAccessRestricted", "false: no GUI access list in this build"),

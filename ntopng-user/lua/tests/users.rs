@@ -97,7 +97,7 @@ fn unprivileged_callers() {
               tostring(ntop.isPcapDownloadAllowed()))
     "#,
     );
-    assert_eq!(out, "0 false false false false true nil nil false");
+    assert_eq!(out, "1 false false false false true nil nil false"); // bob sees only himself
     assert!(users.check_password("admin", "admin").unwrap());
     assert!(users.check_password("bob", "pw2").unwrap());
     assert_eq!(users.get("bob").unwrap().unwrap().group, "unprivileged");
