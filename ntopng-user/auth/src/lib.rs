@@ -15,6 +15,7 @@
 
 mod keys;
 mod password;
+mod verified;
 pub mod random;
 pub mod totp;
 
@@ -185,6 +186,7 @@ impl Permission {
 pub struct Users {
     store: Arc<dyn KvStore>,
     session_duration: Duration,
+    verified: verified::Verified,
 }
 
 impl fmt::Debug for Users {
@@ -197,7 +199,7 @@ impl Users {
     /// Opens the users of `store`, creating the default `admin` on first start, and records whether its
     /// password is still the default one.
     pub fn open(store: Arc<dyn KvStore>) -> Result<Users> {
-        let users = Users { store, session_duration: DEFAULT_SESSION_DURATION };
+        let users = Users { store, session_duration: DEFAULT_SESSION_DURATION, verified: verified::Verified::new() };
         let admin_pw = keys::user(DEFAULT_ADMIN, "password");
         match users.store.get(&admin_pw)? {
             None => {
@@ -409,6 +411,15 @@ impl Users {
             return Err(AuthError::LockedOut { retry_after });
         }
         let stored = if valid_name(user) { self.field(user, "password")? } else { None };
+        if let Some(s) = &stored {
+            if self.verified.contains(user, s, password) {
+                let failed = keys::failed_logins(ip);
+                if self.store.exists(&failed)? {
+                    self.store.del(&failed)?;
+                }
+                return self.get(user)?.ok_or_else(|| AuthError::NoSuchUser(user.into()));
+            }
+        }
         let (ok, legacy) = match &stored {
             Some(s) => password::verify(s, password),
             None => (false, false),
@@ -426,6 +437,8 @@ impl Users {
         self.store.del(&keys::failed_logins(ip))?;
         if legacy {
             self.store.set(&keys::user(user, "password"), &password::hash(password), None)?;
+        } else if let Some(s) = &stored {
+            self.verified.insert(user, s, password);
         }
         self.get(user)?.ok_or_else(|| AuthError::NoSuchUser(user.into()))
     }
