@@ -172,8 +172,10 @@ impl Flow {
         std::mem::swap(&mut self.cli_host, &mut self.srv_host);
         std::mem::swap(&mut self.cli_mac_slot, &mut self.srv_mac_slot);
         std::mem::swap(&mut self.cli2srv_flags, &mut self.srv2cli_flags);
-        // Sequence state belongs to the sender, as the flags do (ntopng swaps it too).
-        std::mem::swap(&mut self.cli2srv_seq, &mut self.srv2cli_seq);
+        // ntopng's swap copies the opener's sequence state to both directions (the new client's
+        // own state is lost), so the new client's first segment is checked against the other
+        // side's sequence space: test_01.pcap's e2e figures (one out-of-order) depend on it.
+        self.srv2cli_seq = self.cli2srv_seq;
         self.swap_pending = false;
         self.swapped = true;
     }

@@ -46,6 +46,12 @@ impl LocalStats {
         *self.packets.get_mut(sender_local, receiver_local) += c.packets;
     }
 
+    /// Takes back what [`LocalStats::add`] counted (a flow changing sides).
+    pub fn sub(&mut self, sender_local: bool, receiver_local: bool, c: &Counters) {
+        *self.bytes.get_mut(sender_local, receiver_local) -= c.bytes;
+        *self.packets.get_mut(sender_local, receiver_local) -= c.packets;
+    }
+
     pub fn merge(&mut self, o: &LocalStats) {
         self.bytes.merge(&o.bytes);
         self.packets.merge(&o.packets);

@@ -197,6 +197,14 @@ impl Worker {
         let flow = flows.get_mut(slot);
         let mut from_client = side == flow.client;
         if !from_client && flow.swap_pending {
+            // ntopng sorts the local/remote traffic of a flow by its current client and server:
+            // what was counted before the swap moves with them.
+            let was_local = |slot| hosts.get(slot).is_some_and(|h| h.local);
+            let (a, b) = (was_local(flow.cli_host), was_local(flow.srv_host));
+            iface.localstats.sub(a, b, &flow.cli2srv);
+            iface.localstats.add(b, a, &flow.cli2srv);
+            iface.localstats.sub(b, a, &flow.srv2cli);
+            iface.localstats.add(a, b, &flow.srv2cli);
             flow.swap();
             if let Some(h) = hosts.get_mut(flow.cli_host) {
                 h.active_flows_as_server -= 1;
