@@ -1,5 +1,5 @@
-//! ntopng's broadcast domains: IPv4 subnets inferred from ARP, whose sender and target
-//! addresses are on one link. The smallest prefix (at most /28) that holds both addresses is
+//! ntopng's broadcast domains: IPv4 subnets inferred from two addresses known to share a link
+//! (an ARP frame's sender and target, an IPv4 packet to the Ethernet broadcast address). The smallest prefix (at most /28) that holds both addresses is
 //! the domain; prefixes wider than /16 are ignored, as are ARP probes (sender 0.0.0.0) and
 //! link-local addresses. A domain already known, or one inside a known domain, gains a hit.
 
@@ -43,7 +43,8 @@ impl BcastDomains {
         (cidr > WIDEST_REFUSED).then(|| (lo & mask(cidr), cidr))
     }
 
-    /// Accounts one ARP frame's sender and target protocol addresses.
+    /// Accounts two addresses seen on one link: an ARP frame's sender and target protocol
+    /// addresses, or an IPv4 packet sent to the Ethernet broadcast address.
     pub fn arp(&mut self, sender: u32, target: u32) {
         let Some((net, cidr)) = Self::domain_of(sender, target) else { return };
         // The longest known domain that holds this one takes the hit.

@@ -170,6 +170,11 @@ impl Worker {
         }
         iface.l4[p.l4_proto as usize].add(len);
         iface.dscp[(p.dscp & 63) as usize].add(len);
+        // IPv4 to the Ethernet broadcast address: both ends share the link (broadcast domains).
+        if p.dst_mac == [0xff; 6] && p.ip_version == 4 {
+            let v4 = |a: &ntopng_wire::Addr| u32::from_be_bytes([a.0[12], a.0[13], a.0[14], a.0[15]]);
+            self.state.bcast_domains.arp(v4(&p.src), v4(&p.dst));
+        }
 
         let (key, side) = FlowKey::of(p);
         let found = self.state.flows.find(&key).filter(|&s| {
