@@ -5,7 +5,8 @@ mod support;
 
 use ntopng_bench::gen::scenarios::Capture;
 use ntopng_bench::gen::{mix, MixParams};
-use ntopng_engine::publish::Publisher;
+use ntopng_engine::publish::{Publisher, Want};
+use std::sync::Arc;
 use ntopng_engine::{run_capture_published, EngineConfig, Snapshot};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -52,6 +53,105 @@ fn views_during_a_capture_grow_and_end_at_the_final_state() {
             assert!(pair[1].0 >= pair[0].0 && pair[1].1 >= pair[0].1, "views never go back: {pair:?}");
         }
         println!("{workers} worker(s): {} views during the capture, slowest answer {slowest:?}", views.len());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What a view says about the hosts, comparable across views.
+fn hosts_of(s: &Snapshot) -> Vec<String> {
+    s.hosts
+        .values()
+        .map(|h| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?} {} {} {}",
+                h.key, h.sent, h.rcvd, h.l7, h.dscp, h.total_flows_as_client, h.total_flows_as_server, h.contacted_peers.len()
+            )
+        })
+        .collect()
+}
+
+fn flows_of(s: &Snapshot) -> Vec<String> {
+    let mut v: Vec<String> = s
+        .flows
+        .iter()
+        .map(|f| format!("{} {:?} {:?} {:?} {:?} {}", f.hash_id, f.client, f.cli2srv, f.srv2cli, f.cli2srv_tcp, f.cli2srv_dscp))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Views asked with different wants carry exactly what `Snapshot::of` computes on the same
+/// workers (and nothing that was not asked for); the final view is built once and shared; the
+/// stall each worker spends serving is measured (100k flows).
+#[test]
+fn views_are_exact_request_specific_and_measured() {
+    let cap = Capture::of(|sink| mix(sink, &MixParams { flows: 100_000, packets_per_flow: 4, ..MixParams::default() }));
+    let dir = scratch_dir("publish-exact");
+    let file = dir.join("mix.pcap");
+    std::fs::write(&file, cap.to_pcap()).unwrap();
+    for workers in [1, 2] {
+        let cfg = EngineConfig { workers, ..EngineConfig::default() };
+        let result = ntopng_engine::run_capture(&file, &cfg, None).unwrap();
+        let direct = Snapshot::of(&result.workers);
+        assert!(direct.flows.len() >= 90_000, "{} flows", direct.flows.len());
+        let publisher = Publisher::new(workers);
+        let wants = [
+            Want::COUNTERS,
+            Want { hosts: true, ..Want::COUNTERS },
+            Want { flows: true, ..Want::COUNTERS },
+            Want::ALL,
+        ];
+        for want in wants {
+            // A reader waits on another thread; the workers serve between "batches" here.
+            let view = std::thread::scope(|s| {
+                let reader = s.spawn(|| publisher.view(want, Duration::ZERO, Duration::from_secs(30)));
+                while !reader.is_finished() {
+                    for w in &result.workers {
+                        publisher.serve(w);
+                    }
+                    std::thread::sleep(Duration::from_micros(100));
+                }
+                reader.join().unwrap()
+            });
+            let (view, fresh) = view;
+            assert!(fresh);
+            assert_eq!(view.iface, direct.iface, "{want:?}: counters");
+            assert_eq!(view.l7, direct.l7, "{want:?}: L7 totals");
+            assert_eq!(view.active_flows, direct.active_flows);
+            assert_eq!(view.bcast_domains, direct.bcast_domains);
+            if want.hosts {
+                assert_eq!(hosts_of(&view), hosts_of(&direct), "{want:?}: hosts");
+            } else {
+                assert!(view.hosts.is_empty(), "{want:?}: hosts not asked for");
+            }
+            if want.flows {
+                assert_eq!(flows_of(&view), flows_of(&direct), "{want:?}: flows");
+            } else {
+                assert!(view.flows.is_empty(), "{want:?}: flows not asked for");
+            }
+            assert_eq!(view.macs.len(), if want.macs { direct.macs.len() } else { 0 });
+            // A younger cached view covering the want is handed out as is.
+            let (again, _) = publisher.view(Want::COUNTERS, Duration::from_secs(60), Duration::from_secs(1));
+            assert!(Arc::ptr_eq(&view, &again), "{want:?}: cached view reused");
+        }
+        for (i, st) in publisher.stall_stats().iter().enumerate() {
+            println!(
+                "{workers} worker(s), worker {i}: {} flows, {} serves, worst stall {:?}, total {:?}",
+                direct.flows.len() / workers,
+                st.serves,
+                st.max,
+                st.total
+            );
+        }
+        // Once every worker finished, one final view, shared from then on.
+        for w in &result.workers {
+            publisher.finish(w);
+        }
+        let (a, fresh) = publisher.view(Want::ALL, Duration::ZERO, Duration::from_secs(1));
+        let (b, _) = publisher.view(Want::ALL, Duration::ZERO, Duration::from_secs(1));
+        assert!(fresh && Arc::ptr_eq(&a, &b), "final view built once");
+        assert_eq!(hosts_of(&a), hosts_of(&direct));
+        assert_eq!(flows_of(&a), flows_of(&direct));
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -96,6 +96,8 @@ fn c_key_fill_equals_engine_flow_key_of() {
             src_port: if tcp_udp { port(&mut rng) } else { 0 },
             dst_port: if tcp_udp { port(&mut rng) } else { 0 },
             tcp_flags: 0,
+            tcp_seq: 0,
+            dscp: 0,
             payload_len: 0,
             first_fragment: false,
             tunneled: false,

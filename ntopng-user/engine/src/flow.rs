@@ -1,6 +1,8 @@
 //! One bidirectional flow as a worker keeps it.
 
 use crate::flow_key::{FlowKey, Side};
+use crate::offload::Folded;
+use crate::tcp_seq::{SeqTracker, TcpStats};
 use ndpi::{Classification, Dissection};
 use ntopng_wire::{ipproto, Addr};
 
@@ -65,8 +67,26 @@ pub struct Flow {
     pub cli_mac_slot: Slot,
     pub srv_mac_slot: Slot,
     pub detection: Detection,
+    /// DSCP of the latest packet of each direction (ntopng keeps the last one seen).
+    pub cli2srv_dscp: u8,
+    pub srv2cli_dscp: u8,
+    /// TCP sequence state per direction (sender side).
+    pub cli2srv_seq: SeqTracker,
+    pub srv2cli_seq: SeqTracker,
+    /// Creation number within its worker: with the worker id, the flow's `hash_id`.
+    pub serial: u32,
+    /// What only some flows need, allocated on first use (once per flow, never per packet).
+    pub extra: Option<Box<FlowExtra>>,
+}
+
+/// The rare parts of a flow, kept out of line so that the record stays small.
+#[derive(Debug, Default)]
+pub struct FlowExtra {
     /// Set while the kernel counts this flow's packets (XDP bypass).
-    pub offloaded: Option<Box<crate::offload::Folded>>,
+    pub offloaded: Option<Folded>,
+    /// Sequence problems per direction (client to server, server to client).
+    pub cli2srv_tcp: TcpStats,
+    pub srv2cli_tcp: TcpStats,
 }
 
 impl Flow {
@@ -84,6 +104,42 @@ impl Flow {
 
     pub fn bytes(&self) -> u64 {
         self.cli2srv.bytes + self.srv2cli.bytes
+    }
+
+    pub fn offloaded(&self) -> Option<&Folded> {
+        self.extra.as_ref().and_then(|e| e.offloaded.as_ref())
+    }
+
+    pub fn extra_mut(&mut self) -> &mut FlowExtra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
+    /// Sequence problems (client to server, server to client).
+    pub fn tcp_stats(&self) -> (TcpStats, TcpStats) {
+        self.extra.as_ref().map_or_else(Default::default, |e| (e.cli2srv_tcp, e.srv2cli_tcp))
+    }
+
+    /// ntopng's `hash_id`: unique per interface while the process lives (worker id in the low
+    /// byte, the worker's creation number above it); well below 2^53, so JSON clients keep it.
+    pub fn hash_id(&self, worker: usize) -> u64 {
+        (self.serial as u64) << 8 | (worker as u64 & 0xff)
+    }
+
+    /// The flow's share of its client's and server's L7 and DSCP tables ("sent" for the client
+    /// is client to server), under counted protocol `protocol`.
+    pub fn host_shares(&self, protocol: u16) -> [(Slot, crate::host::FlowShare); 2] {
+        let share = |dscp, sent, rcvd| crate::host::FlowShare {
+            protocol,
+            dscp,
+            sent,
+            rcvd,
+            first_seen_ns: self.first_seen_ns,
+            last_seen_ns: self.last_seen_ns,
+        };
+        [
+            (self.cli_host, share(self.cli2srv_dscp, self.cli2srv, self.srv2cli)),
+            (self.srv_host, share(self.srv2cli_dscp, self.srv2cli, self.cli2srv)),
+        ]
     }
 
     pub fn classification(&self) -> Option<&Classification> {
@@ -116,6 +172,10 @@ impl Flow {
         std::mem::swap(&mut self.cli_host, &mut self.srv_host);
         std::mem::swap(&mut self.cli_mac_slot, &mut self.srv_mac_slot);
         std::mem::swap(&mut self.cli2srv_flags, &mut self.srv2cli_flags);
+        // ntopng's swap copies the opener's sequence state to both directions (the new client's
+        // own state is lost), so the new client's first segment is checked against the other
+        // side's sequence space: test_01.pcap's e2e figures (one out-of-order) depend on it.
+        self.srv2cli_seq = self.cli2srv_seq;
         self.swap_pending = false;
         self.swapped = true;
     }
@@ -144,6 +204,7 @@ mod tests {
     #[test]
     fn flow_record_stays_small() {
         let size = std::mem::size_of::<Option<Flow>>();
+        eprintln!("Flow record: {size} bytes");
         assert!(size <= 192, "Flow grew to {size} bytes");
     }
 }

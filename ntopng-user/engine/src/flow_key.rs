@@ -111,6 +111,8 @@ mod tests {
             src_port: sp,
             dst_port: dp,
             tcp_flags: 0,
+            tcp_seq: 0,
+            dscp: 0,
             payload_len: 0,
             first_fragment: false,
             tunneled: false,

@@ -3,6 +3,53 @@
 use crate::flow::{Counters, Slot, NONE};
 use hashbrown::{HashMap, HashSet};
 use ntopng_wire::Addr;
+use std::collections::BTreeMap;
+
+/// A host's traffic in one L7 protocol (ntopng's per-host nDPI stats).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HostL7 {
+    pub sent: Counters,
+    pub rcvd: Counters,
+    pub first_seen_ns: u64,
+    pub last_seen_ns: u64,
+    /// Flows of this protocol the host took part in (either role).
+    pub flows: u32,
+}
+
+impl HostL7 {
+    pub fn merge(&mut self, o: &HostL7) {
+        self.sent.merge(&o.sent);
+        self.rcvd.merge(&o.rcvd);
+        self.first_seen_ns = if self.flows == 0 { o.first_seen_ns } else { self.first_seen_ns.min(o.first_seen_ns) };
+        self.last_seen_ns = self.last_seen_ns.max(o.last_seen_ns);
+        self.flows += o.flows;
+    }
+}
+
+/// Sent and received traffic of one class (a DSCP value).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DirCounters {
+    pub sent: Counters,
+    pub rcvd: Counters,
+}
+
+impl DirCounters {
+    pub fn merge(&mut self, o: &DirCounters) {
+        self.sent.merge(&o.sent);
+        self.rcvd.merge(&o.rcvd);
+    }
+}
+
+/// One flow's share of a host's L7 and DSCP tables: added when the flow ends, or on read for a
+/// flow still active (so nothing here runs per packet).
+pub struct FlowShare {
+    pub protocol: u16,
+    pub dscp: u8,
+    pub sent: Counters,
+    pub rcvd: Counters,
+    pub first_seen_ns: u64,
+    pub last_seen_ns: u64,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HostKey {
@@ -32,6 +79,10 @@ pub struct Host {
     pub contacted_server_ports: HashSet<u16>,
     /// Ports on which this host answered as a server.
     pub server_ports: HashSet<u16>,
+    /// Per counted L7 protocol (`Classification::counted_protocol()`, 0 = Unknown).
+    pub l7: BTreeMap<u16, HostL7>,
+    /// Per DSCP of the packets this host sent in a flow (ntopng's host DSCP stats).
+    pub dscp: BTreeMap<u8, DirCounters>,
 }
 
 impl Host {
@@ -52,7 +103,22 @@ impl Host {
             contacted_peers: HashSet::new(),
             contacted_server_ports: HashSet::new(),
             server_ports: HashSet::new(),
+            l7: BTreeMap::new(),
+            dscp: BTreeMap::new(),
         }
+    }
+
+    /// Adds one flow's traffic to the L7 and DSCP tables.
+    pub fn add_flow_share(&mut self, s: &FlowShare) {
+        let l7 = self.l7.entry(s.protocol).or_default();
+        l7.merge(&HostL7 {
+            sent: s.sent,
+            rcvd: s.rcvd,
+            first_seen_ns: s.first_seen_ns,
+            last_seen_ns: s.last_seen_ns,
+            flows: 1,
+        });
+        self.dscp.entry(s.dscp).or_default().merge(&DirCounters { sent: s.sent, rcvd: s.rcvd });
     }
 
     pub fn active_flows(&self) -> u32 {
@@ -79,6 +145,12 @@ impl Host {
         self.contacted_peers.extend(o.contacted_peers.iter().copied());
         self.contacted_server_ports.extend(o.contacted_server_ports.iter().copied());
         self.server_ports.extend(o.server_ports.iter().copied());
+        for (p, l) in &o.l7 {
+            self.l7.entry(*p).or_default().merge(l);
+        }
+        for (d, c) in &o.dscp {
+            self.dscp.entry(*d).or_default().merge(c);
+        }
     }
 }
 
@@ -145,6 +217,10 @@ impl HostTable {
 
     pub fn iter(&self) -> impl Iterator<Item = &Host> {
         self.slots.iter().filter_map(Option::as_ref)
+    }
+
+    pub fn get(&self, slot: Slot) -> Option<&Host> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
     }
 
     /// Slots of hosts with no active flow idle for longer than their timeout.

@@ -8,11 +8,14 @@
 //! * [`worker`]: the per-core loop body: decode result -> flow -> nDPI -> hosts.
 //! * [`offline`]: reads capture files at full speed, steering packets to N workers.
 //! * [`online`]: live capture, one worker per source (AF_PACKET fanout member, AF_XDP queue).
+//! * [`tcp_seq`]: per-direction TCP sequence checks (retransmission, out of order, lost, keep-alive).
+//! * [`bcast_domains`]: broadcast domains inferred from ARP.
 //! * [`offload`]: classified flows handed to the kernel (XDP bypass), counters folded back.
 //! * [`sink`]: where ended flows go (`-F jsonl;path`, ...), off the workers' path.
 //! * [`snapshot`]: merged, owned view of the state for reading back.
 //! * [`publish`]: views of the state while workers run, served between batches.
 
+pub mod bcast_domains;
 pub mod config;
 pub mod flow;
 pub mod flow_key;
@@ -27,10 +30,12 @@ pub mod online;
 pub mod publish;
 pub mod sink;
 pub mod snapshot;
+pub mod tcp_seq;
 pub mod worker;
 
 pub use config::EngineConfig;
 pub use local_nets::LocalNetworks;
 pub use offline::{run_capture, run_capture_published, OfflineResult};
 pub use online::{run_live, LiveResult};
+pub use publish::{Publisher, Want};
 pub use snapshot::Snapshot;

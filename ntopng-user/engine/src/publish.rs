@@ -2,32 +2,80 @@
 //! between two batches, copies its share into a slot; the control plane merges the shares.
 //! A worker never waits on a reader: the only lock is taken by the worker for the pointer swap
 //! of its own slot, and only when a view was asked for.
+//!
+//! Views are request-specific: a reader says what it needs ([`Want`]); workers copy the union
+//! of what the readers currently waiting asked for (interface counters always). A merged view
+//! is cached and handed to later readers while it is young enough and covers what they want.
+//! Once every worker has finished (end of a capture file), the final view is merged once and
+//! returned from then on without copying.
 
+pub use crate::snapshot::Want;
 use crate::worker::Worker;
 use crate::Snapshot;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 struct Slot {
     /// Generation of the view in `view`.
     generation: AtomicU64,
+    /// What the view in `view` holds ([`Want::bits`]).
+    covers: AtomicU8,
     view: Mutex<Arc<Snapshot>>,
+    /// Time this worker spent copying its share, for [`Publisher::stall_stats`].
+    serves: AtomicU64,
+    serve_ns_total: AtomicU64,
+    serve_ns_max: AtomicU64,
+}
+
+/// Time a worker spent away from its packets serving views.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StallStats {
+    pub serves: u64,
+    pub total: Duration,
+    pub max: Duration,
+}
+
+/// The last merged view.
+struct Cached {
+    view: Arc<Snapshot>,
+    at: Instant,
+    covers: Want,
+    fresh: bool,
+    /// Built from every worker's final share: valid forever.
+    last: bool,
+    /// The shares it was merged from, kept so that a worker replacing its slot only drops a
+    /// reference (the memory is freed here, off the packet path).
+    _shares: Vec<Arc<Snapshot>>,
 }
 
 pub struct Publisher {
     /// Generation the control plane asked for.
     wanted: AtomicU64,
+    /// Readers currently waiting that want hosts / MACs / flows.
+    waiting_for: [AtomicU32; 3],
+    finished: AtomicUsize,
     slots: Vec<Slot>,
+    cache: Mutex<Option<Cached>>,
 }
 
 impl Publisher {
     pub fn new(workers: usize) -> Arc<Publisher> {
         Arc::new(Publisher {
             wanted: AtomicU64::new(0),
+            waiting_for: Default::default(),
+            finished: AtomicUsize::new(0),
             slots: (0..workers)
-                .map(|_| Slot { generation: AtomicU64::new(0), view: Mutex::new(Arc::new(Snapshot::default())) })
+                .map(|_| Slot {
+                    generation: AtomicU64::new(0),
+                    covers: AtomicU8::new(Want::ALL.bits()),
+                    view: Mutex::new(Arc::new(Snapshot::default())),
+                    serves: AtomicU64::new(0),
+                    serve_ns_total: AtomicU64::new(0),
+                    serve_ns_max: AtomicU64::new(0),
+                })
                 .collect(),
+            cache: Mutex::new(None),
         })
     }
 
@@ -37,29 +85,107 @@ impl Publisher {
         self.wanted.load(Ordering::Acquire) > self.slots[id].generation.load(Ordering::Relaxed)
     }
 
+    /// The union of what waiting readers want (read after the generation, so it includes the
+    /// wants of every reader that asked for that generation).
+    fn current_want(&self) -> Want {
+        let on = |i: usize| self.waiting_for[i].load(Ordering::Acquire) > 0;
+        Want { hosts: on(0), macs: on(1), flows: on(2) }
+    }
+
     /// Worker side: publishes worker `w`'s share if one was asked for.
     #[inline]
     pub fn serve(&self, w: &Worker) {
         if self.wanted(w.id) {
-            let generation = self.wanted.load(Ordering::Acquire);
-            let view = Arc::new(Snapshot::of_worker(w));
-            let slot = &self.slots[w.id];
-            *slot.view.lock().expect("publisher slot") = view;
-            slot.generation.store(generation, Ordering::Release);
+            self.publish(w);
         }
     }
 
-    /// Worker side, when it stops: its last share stays valid for every later request.
+    #[cold]
+    fn publish(&self, w: &Worker) {
+        let started = Instant::now();
+        let generation = self.wanted.load(Ordering::Acquire);
+        let want = self.current_want();
+        let view = Arc::new(Snapshot::of_worker_wanting(w, want));
+        let slot = &self.slots[w.id];
+        let old = std::mem::replace(&mut *slot.view.lock().expect("publisher slot"), view);
+        slot.covers.store(want.bits(), Ordering::Relaxed);
+        slot.generation.store(generation, Ordering::Release);
+        drop(old);
+        let ns = started.elapsed().as_nanos() as u64;
+        slot.serves.fetch_add(1, Ordering::Relaxed);
+        slot.serve_ns_total.fetch_add(ns, Ordering::Relaxed);
+        slot.serve_ns_max.fetch_max(ns, Ordering::Relaxed);
+    }
+
+    /// Worker side, when it stops: its last share (everything) stays valid for every later request.
     pub fn finish(&self, w: &Worker) {
         let slot = &self.slots[w.id];
         *slot.view.lock().expect("publisher slot") = Arc::new(Snapshot::of_worker(w));
+        slot.covers.store(Want::ALL.bits(), Ordering::Relaxed);
         slot.generation.store(u64::MAX, Ordering::Release);
+        self.finished.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Control plane: asks every worker for its share and merges what arrives within `timeout`;
-    /// a worker that did not answer in time (stuck in a long batch) contributes its last view.
-    /// Returns the merged view and whether every share is fresh.
-    pub fn snapshot(&self, timeout: Duration) -> (Snapshot, bool) {
+    /// Per worker: how often and how long it served views.
+    pub fn stall_stats(&self) -> Vec<StallStats> {
+        self.slots
+            .iter()
+            .map(|s| StallStats {
+                serves: s.serves.load(Ordering::Relaxed),
+                total: Duration::from_nanos(s.serve_ns_total.load(Ordering::Relaxed)),
+                max: Duration::from_nanos(s.serve_ns_max.load(Ordering::Relaxed)),
+            })
+            .collect()
+    }
+
+    /// Control plane: a merged view holding at least `want`. The cached view is returned while
+    /// it is younger than `max_age` and covers `want`; otherwise every worker is asked for its
+    /// share and what arrives within `timeout` is merged (a worker stuck in a long batch
+    /// contributes its last share). Returns the view and whether every share was fresh.
+    pub fn view(&self, want: Want, max_age: Duration, timeout: Duration) -> (Arc<Snapshot>, bool) {
+        let mut cache = self.cache.lock().expect("publisher cache");
+        if let Some(c) = cache.as_ref() {
+            if c.last || (c.covers.covers(want) && c.at.elapsed() < max_age) {
+                return (c.view.clone(), c.fresh);
+            }
+        }
+        let last = self.finished.load(Ordering::Acquire) == self.slots.len();
+        let fresh = last || self.ask(want, timeout);
+        let shares: Vec<Arc<Snapshot>> =
+            self.slots.iter().map(|s| s.view.lock().expect("publisher slot").clone()).collect();
+        let covers = self
+            .slots
+            .iter()
+            .fold(Want::ALL.bits(), |acc, s| acc & s.covers.load(Ordering::Relaxed));
+        let view = match shares.as_slice() {
+            [one] => one.clone(),
+            many => {
+                let mut merged = Snapshot::default();
+                for s in many {
+                    merged.merge_from(s);
+                }
+                Arc::new(merged)
+            }
+        };
+        *cache = Some(Cached {
+            view: view.clone(),
+            at: Instant::now(),
+            covers: Want::from_bits(covers),
+            fresh,
+            last,
+            _shares: shares,
+        });
+        (view, fresh)
+    }
+
+    /// Asks every worker for a share holding `want`; true when all answered within `timeout`.
+    fn ask(&self, want: Want, timeout: Duration) -> bool {
+        let wanted = [want.hosts, want.macs, want.flows];
+        for (c, w) in self.waiting_for.iter().zip(wanted) {
+            if w {
+                c.fetch_add(1, Ordering::AcqRel);
+            }
+        }
         let generation = self.wanted.fetch_add(1, Ordering::AcqRel) + 1;
         let deadline = Instant::now() + timeout;
         let fresh = loop {
@@ -71,11 +197,18 @@ impl Publisher {
             }
             std::thread::sleep(Duration::from_micros(200));
         };
-        let mut merged = Snapshot::default();
-        for s in &self.slots {
-            let view = s.view.lock().expect("publisher slot").clone();
-            merged.merge((*view).clone());
+        for (c, w) in self.waiting_for.iter().zip(wanted) {
+            if w {
+                c.fetch_sub(1, Ordering::AcqRel);
+            }
         }
-        (merged, fresh)
+        fresh
+    }
+
+    /// Control plane: an owned merged view of everything (hosts, MACs, flows), as fresh as
+    /// `timeout` allows. Prefer [`Publisher::view`], which shares and caches.
+    pub fn snapshot(&self, timeout: Duration) -> (Snapshot, bool) {
+        let (view, fresh) = self.view(Want::ALL, Duration::ZERO, timeout);
+        ((*view).clone(), fresh)
     }
 }

@@ -2,6 +2,7 @@
 //! A worker owns its shard outright: nothing here takes a lock, and nothing allocates per
 //! packet (only per new flow, host or MAC).
 
+use crate::bcast_domains::BcastDomains;
 use crate::config::{EngineConfig, LOCAL_HOST_IDLE_NS, PURGE_FRACTION, PURGE_PERIOD_NS, REMOTE_HOST_IDLE_NS};
 use crate::flow::{other, tcp_flags, Counters, Detection, Flow, NONE};
 use crate::flow_key::{FlowKey, Side};
@@ -11,6 +12,7 @@ use crate::host::{HostKey, HostTable};
 use crate::iface::IfaceCounters;
 use crate::mac::MacTable;
 use crate::sink::{EndReason, FlowRecord, SinkQueue, BATCH};
+use crate::tcp_seq::SeqIssue;
 use hashbrown::HashMap;
 use ndpi::{Detector, Dissection, Verdict};
 use ntopng_capture::Frame;
@@ -66,6 +68,7 @@ pub struct WorkerState {
     pub iface: IfaceCounters,
     /// L7 totals of flows that have ended (live flows are added on read).
     pub l7_ended: HashMap<u16, L7Totals>,
+    pub bcast_domains: BcastDomains,
 }
 
 pub struct Worker {
@@ -124,6 +127,13 @@ impl Worker {
                 st.iface.non_ip.add(len);
                 if n.ethertype == ethertype::ARP {
                     st.iface.arp.add(len);
+                    // Sender and target protocol addresses (IPv4 over Ethernet ARP); ntopng
+                    // wants a whole Ethernet + ARP header in the captured bytes.
+                    let a = n.payload_offset;
+                    if frame.data.len() >= 14 + 28 && frame.data.len() >= a + 28 {
+                        let ip = |at: usize| u32::from_be_bytes(frame.data[at..at + 4].try_into().expect("4 bytes"));
+                        st.bcast_domains.arp(ip(a + 14), ip(a + 24));
+                    }
                 }
                 let s = st.macs.find_or_insert(n.src_mac, now);
                 if let Some(m) = st.macs.get_mut(s) {
@@ -159,6 +169,12 @@ impl Worker {
             iface.ipv6.add(len);
         }
         iface.l4[p.l4_proto as usize].add(len);
+        iface.dscp[(p.dscp & 63) as usize].add(len);
+        // IPv4 to the Ethernet broadcast address: both ends share the link (broadcast domains).
+        if p.dst_mac == [0xff; 6] && p.ip_version == 4 {
+            let v4 = |a: &ntopng_wire::Addr| u32::from_be_bytes([a.0[12], a.0[13], a.0[14], a.0[15]]);
+            self.state.bcast_domains.arp(v4(&p.src), v4(&p.dst));
+        }
 
         let (key, side) = FlowKey::of(p);
         let found = self.state.flows.find(&key).filter(|&s| {
@@ -182,10 +198,18 @@ impl Worker {
                 }
             },
         };
-        let WorkerState { flows, hosts, macs, .. } = &mut self.state;
+        let WorkerState { flows, hosts, macs, iface, .. } = &mut self.state;
         let flow = flows.get_mut(slot);
         let mut from_client = side == flow.client;
         if !from_client && flow.swap_pending {
+            // ntopng sorts the local/remote traffic of a flow by its current client and server:
+            // what was counted before the swap moves with them.
+            let was_local = |slot| hosts.get(slot).is_some_and(|h| h.local);
+            let (a, b) = (was_local(flow.cli_host), was_local(flow.srv_host));
+            iface.localstats.sub(a, b, &flow.cli2srv);
+            iface.localstats.add(b, a, &flow.cli2srv);
+            iface.localstats.sub(b, a, &flow.srv2cli);
+            iface.localstats.add(a, b, &flow.srv2cli);
             flow.swap();
             if let Some(h) = hosts.get_mut(flow.cli_host) {
                 h.active_flows_as_server -= 1;
@@ -202,22 +226,34 @@ impl Worker {
             from_client = true;
         }
         flow.swap_pending = false;
-        let (dir, flags, sender, receiver, smac, rmac) = if from_client {
-            (&mut flow.cli2srv, &mut flow.cli2srv_flags, flow.cli_host, flow.srv_host, flow.cli_mac_slot, flow.srv_mac_slot)
+        let (dir, flags, dscp, seq, sender, receiver, smac, rmac) = if from_client {
+            let f = &mut *flow;
+            (&mut f.cli2srv, &mut f.cli2srv_flags, &mut f.cli2srv_dscp, &mut f.cli2srv_seq, f.cli_host, f.srv_host, f.cli_mac_slot, f.srv_mac_slot)
         } else {
-            (&mut flow.srv2cli, &mut flow.srv2cli_flags, flow.srv_host, flow.cli_host, flow.srv_mac_slot, flow.cli_mac_slot)
+            let f = &mut *flow;
+            (&mut f.srv2cli, &mut f.srv2cli_flags, &mut f.srv2cli_dscp, &mut f.srv2cli_seq, f.srv_host, f.cli_host, f.srv_mac_slot, f.cli_mac_slot)
         };
         dir.add(len);
         *flags |= p.tcp_flags;
+        *dscp = p.dscp;
+        let issue = if p.l4_proto == ipproto::TCP { seq.update(p.tcp_seq, p.tcp_flags, p.payload_len) } else { None };
         flow.last_seen_ns = now;
+        let mut sender_local = false;
+        let mut receiver_local = false;
         if let Some(h) = hosts.get_mut(sender) {
             h.sent.add(len);
             h.last_seen_ns = now;
             h.mac = p.src_mac;
+            sender_local = h.local;
         }
         if let Some(h) = hosts.get_mut(receiver) {
             h.rcvd.add(len);
             h.last_seen_ns = now;
+            receiver_local = h.local;
+        }
+        iface.localstats.add(sender_local, receiver_local, &Counters { packets: 1, bytes: len as u64 });
+        if let Some(issue) = issue {
+            count_tcp_issue(flow, iface, from_client, issue);
         }
         if let Some(m) = macs.get_mut(smac) {
             m.sent.add(len);
@@ -238,7 +274,7 @@ impl Worker {
                 // (the XDP program keys plain and VLAN-tagged frames only).
                 if let Some(off) = self.offload.as_ref().filter(|_| !p.tunneled) {
                     if off.insert(&flow.key) {
-                        flow.offloaded = Some(Box::default());
+                        flow.extra_mut().offloaded = Some(Default::default());
                     }
                 }
             }
@@ -299,7 +335,12 @@ impl Worker {
             cli_mac_slot: st.macs.find_or_insert(cli_mac, now),
             srv_mac_slot: st.macs.find_or_insert(srv_mac, now),
             detection,
-            offloaded: None,
+            cli2srv_dscp: 0,
+            srv2cli_dscp: 0,
+            cli2srv_seq: Default::default(),
+            srv2cli_seq: Default::default(),
+            serial: st.iface.flows_created as u32,
+            extra: None,
         };
         flow.swap_pending = opener_is_sender && flow.wants_swap(p.tcp_flags);
         let srv_port = flow.server().1;
@@ -348,10 +389,10 @@ impl Worker {
     fn fold(&mut self, slot: u32, now: u64) {
         let Some(off) = &self.offload else { return };
         let WorkerState { flows, hosts, macs, iface, .. } = &mut self.state;
-        let Some(flow) = flows.get(slot).filter(|f| f.offloaded.is_some()) else { return };
+        let Some(flow) = flows.get(slot).filter(|f| f.offloaded().is_some()) else { return };
         let Some(total) = off.read(&flow.key) else { return };
         let flow = flows.get_mut(slot);
-        let folded = flow.offloaded.as_mut().expect("checked above");
+        let folded = flow.extra_mut().offloaded.as_mut().expect("checked above");
         let delta = total.since(&folded.seen);
         folded.seen = total;
         if delta.is_empty() {
@@ -362,21 +403,27 @@ impl Worker {
         flow.cli2srv.merge(&from_cli);
         flow.srv2cli.merge(&from_srv);
         flow.last_seen_ns = flow.last_seen_ns.max(now);
-        for (counts, sender, receiver, smac, rmac) in [
-            (from_cli, flow.cli_host, flow.srv_host, flow.cli_mac_slot, flow.srv_mac_slot),
-            (from_srv, flow.srv_host, flow.cli_host, flow.srv_mac_slot, flow.cli_mac_slot),
+        for (counts, dscp, sender, receiver, smac, rmac) in [
+            (from_cli, flow.cli2srv_dscp, flow.cli_host, flow.srv_host, flow.cli_mac_slot, flow.srv_mac_slot),
+            (from_srv, flow.srv2cli_dscp, flow.srv_host, flow.cli_host, flow.srv_mac_slot, flow.cli_mac_slot),
         ] {
             if counts.packets == 0 {
                 continue;
             }
+            let (mut sender_local, mut receiver_local) = (false, false);
             if let Some(h) = hosts.get_mut(sender) {
                 h.sent.merge(&counts);
                 h.last_seen_ns = h.last_seen_ns.max(now);
+                sender_local = h.local;
             }
             if let Some(h) = hosts.get_mut(receiver) {
                 h.rcvd.merge(&counts);
                 h.last_seen_ns = h.last_seen_ns.max(now);
+                receiver_local = h.local;
             }
+            // The kernel does not look at DSCP: the flow's last one stands for its packets.
+            iface.dscp[(dscp & 63) as usize].merge(&counts);
+            iface.localstats.add(sender_local, receiver_local, &counts);
             if let Some(m) = macs.get_mut(smac) {
                 m.sent.merge(&counts);
             }
@@ -403,7 +450,7 @@ impl Worker {
 
     fn end_flow(&mut self, slot: u32, reason: EndReason) {
         if let Some(off) = self.offload.clone() {
-            if self.state.flows.get(slot).is_some_and(|f| f.offloaded.is_some()) {
+            if self.state.flows.get(slot).is_some_and(|f| f.offloaded().is_some()) {
                 self.fold(slot, self.last_packet_ns);
                 off.remove(&self.state.flows.get(slot).expect("live").key);
             }
@@ -417,6 +464,11 @@ impl Worker {
         };
         let proto = classification.as_ref().map_or(0, |c| c.counted_protocol());
         self.state.l7_ended.entry(proto).or_default().add_flow(&flow);
+        for (host, share) in flow.host_shares(proto) {
+            if let Some(h) = self.state.hosts.get_mut(host) {
+                h.add_flow_share(&share);
+            }
+        }
         if let Some(h) = self.state.hosts.get_mut(flow.cli_host) {
             h.active_flows_as_client -= 1;
         }
@@ -424,7 +476,7 @@ impl Worker {
             h.active_flows_as_server -= 1;
         }
         if self.sink.is_some() {
-            self.ended.push(FlowRecord::from_flow(&flow, classification, Some(reason)));
+            self.ended.push(FlowRecord::from_flow(&flow, self.id, classification, Some(reason)));
             if self.ended.len() >= BATCH {
                 self.flush_ended();
             }
@@ -464,4 +516,12 @@ impl Worker {
     pub fn flows(&self) -> &FlowTable {
         &self.state.flows
     }
+}
+
+/// A sequence problem: rare, so kept out of the packet loop's body.
+#[cold]
+fn count_tcp_issue(flow: &mut Flow, iface: &mut IfaceCounters, from_client: bool, issue: SeqIssue) {
+    let extra = flow.extra_mut();
+    if from_client { extra.cli2srv_tcp.count(issue) } else { extra.srv2cli_tcp.count(issue) }
+    iface.tcp.count(issue);
 }

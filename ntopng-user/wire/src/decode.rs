@@ -39,6 +39,10 @@ pub struct PacketInfo {
     pub dst_port: u16,
     /// TCP flags (FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32, ECE 64, CWR 128).
     pub tcp_flags: u8,
+    /// TCP sequence number (0 for everything else).
+    pub tcp_seq: u32,
+    /// DiffServ code point of the innermost IP header (IPv4 TOS / IPv6 traffic class >> 2).
+    pub dscp: u8,
     /// L4 payload bytes after the TCP/UDP header.
     pub payload_len: u16,
     /// First fragment of a fragmented IP datagram.
@@ -55,6 +59,8 @@ pub struct NonIp {
     pub vlan: u16,
     pub src_mac: [u8; 6],
     pub dst_mac: [u8; 6],
+    /// Offset of the EtherType's payload in the frame (the ARP header for ARP).
+    pub payload_offset: usize,
 }
 
 /// Why a frame does not reach the flow table.
@@ -258,12 +264,18 @@ impl<'a> Decoder<'a> {
     fn ip_or_non_ip(&self, t: u16, at: usize) -> Next {
         match self.frame.get(at).map(|b| b >> 4) {
             Some(4) | Some(6) => Next::Ip(t, at),
-            _ => Next::Done(self.non_ip(t)),
+            _ => Next::Done(self.non_ip(t, at)),
         }
     }
 
-    fn non_ip(&self, t: u16) -> Decoded {
-        Decoded::NonIp(NonIp { ethertype: t, vlan: self.vlan, src_mac: self.src_mac, dst_mac: self.dst_mac })
+    fn non_ip(&self, t: u16, at: usize) -> Decoded {
+        Decoded::NonIp(NonIp {
+            ethertype: t,
+            vlan: self.vlan,
+            src_mac: self.src_mac,
+            dst_mac: self.dst_mac,
+            payload_offset: at,
+        })
     }
 
     fn ip(&mut self, t: u16, at: usize) -> Next {
@@ -309,7 +321,8 @@ impl<'a> Decoder<'a> {
             return n;
         }
         let first_fragment = h.more_fragments();
-        let info = self.l4(at, 4, h.src(), h.dst(), proto, hlen, l4_len, first_fragment);
+        let mut info = self.l4(at, 4, h.src(), h.dst(), proto, hlen, l4_len, first_fragment);
+        info.dscp = h.tos() >> 2;
         Next::Done(Decoded::Ip(info))
     }
 
@@ -348,7 +361,8 @@ impl<'a> Decoder<'a> {
             self.tunneled = true;
             return Next::Ip(t, at + l4_offset);
         }
-        let info = self.l4(at, 6, h.src(), h.dst(), l4.protocol, l4_offset, l4.len as usize, l4.first_fragment);
+        let mut info = self.l4(at, 6, h.src(), h.dst(), l4.protocol, l4_offset, l4.len as usize, l4.first_fragment);
+        info.dscp = h.traffic_class() >> 2;
         Next::Done(Decoded::Ip(info))
     }
 
@@ -401,6 +415,8 @@ impl<'a> Decoder<'a> {
             src_port: 0,
             dst_port: 0,
             tcp_flags: 0,
+            tcp_seq: 0,
+            dscp: 0,
             payload_len: 0,
             first_fragment: frag,
             tunneled: self.tunneled,
@@ -411,6 +427,7 @@ impl<'a> Decoder<'a> {
                 info.src_port = be16(l4, 0);
                 info.dst_port = be16(l4, 2);
                 info.tcp_flags = l4[13];
+                info.tcp_seq = be32(l4, 4);
                 let doff = ((l4[12] >> 4) as usize) * 4;
                 info.payload_len = l4_len.saturating_sub(doff) as u16;
             }
@@ -488,7 +505,29 @@ mod tests {
     fn arp_is_non_ip() {
         let mut f = eth(ethertype::ARP);
         f.extend_from_slice(&[0; 28]);
-        assert!(matches!(decode(linktype::ETHERNET, &f, DecodeOptions::default()), Decoded::NonIp(n) if n.ethertype == ethertype::ARP));
+        assert!(matches!(decode(linktype::ETHERNET, &f, DecodeOptions::default()),
+            Decoded::NonIp(n) if n.ethertype == ethertype::ARP && n.payload_offset == 14));
+    }
+
+    #[test]
+    fn dscp_and_tcp_sequence() {
+        // IPv4 TOS 0xb8 = DSCP 46 (EF), ECN 0; TCP seq 0x01020304, 4 bytes of payload.
+        let mut f = eth(ethertype::IPV4);
+        let mut ip = vec![0x45, 0xb8, 0, 44, 0, 1, 0, 0, 64, ipproto::TCP, 0, 0, 198, 18, 0, 1, 198, 18, 0, 2];
+        ip.extend_from_slice(&[0x9c, 0x40, 0x01, 0xbb, 1, 2, 3, 4, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+        ip.extend_from_slice(b"ping");
+        f.extend(ip);
+        let Decoded::Ip(p) = decode(linktype::ETHERNET, &f, DecodeOptions::default()) else { panic!() };
+        assert_eq!((p.dscp, p.tcp_seq, p.payload_len, p.tcp_flags), (46, 0x0102_0304, 4, 0x18));
+        // IPv6 traffic class 0x28 = DSCP 10 (AF11), UDP.
+        let mut f = eth(ethertype::IPV6);
+        let mut ip6 = vec![0x62, 0x80, 0, 0, 0, 8, ipproto::UDP, 64];
+        ip6.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8].iter().chain([0u8; 11].iter()).chain([1u8].iter()).copied().collect::<Vec<_>>());
+        ip6.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8].iter().chain([0u8; 11].iter()).chain([2u8].iter()).copied().collect::<Vec<_>>());
+        ip6.extend_from_slice(&[0x13, 0x88, 0x00, 0x35, 0, 8, 0, 0]);
+        f.extend(ip6);
+        let Decoded::Ip(p) = decode(linktype::ETHERNET, &f, DecodeOptions::default()) else { panic!() };
+        assert_eq!((p.ip_version, p.dscp, p.tcp_seq), (6, 10, 0));
     }
 
     #[test]

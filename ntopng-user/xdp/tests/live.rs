@@ -81,6 +81,8 @@ fn info(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> PacketInfo {
         src_port: sport,
         dst_port: dport,
         tcp_flags: 0,
+        tcp_seq: 0,
+        dscp: 0,
         payload_len: 0,
         first_fragment: false,
         tunneled: false,

@@ -49,11 +49,33 @@ struct Dir {
     packets: u64,
     bytes: u64,
     tcp_flags: u8,
+    /// DSCP of the direction's latest packet.
+    dscp: u8,
+    retransmissions: u64,
+    out_of_order: u64,
+    lost: u64,
+    keep_alive: u64,
+}
+
+impl Dir {
+    fn of(c: &crate::flow::Counters, tcp_flags: u8, dscp: u8, t: &crate::tcp_seq::TcpStats) -> Dir {
+        Dir {
+            packets: c.packets,
+            bytes: c.bytes,
+            tcp_flags,
+            dscp,
+            retransmissions: t.retransmissions,
+            out_of_order: t.out_of_order,
+            lost: t.lost,
+            keep_alive: t.keep_alive,
+        }
+    }
 }
 
 #[derive(Serialize)]
 struct Line<'a> {
     key: u32,
+    hash_id: u64,
     client: Endpoint,
     server: Endpoint,
     vlan: u16,
@@ -108,13 +130,14 @@ impl FlowSink for JsonlSink {
         let risk_names = (0..64).filter(|b| c.risk & (1u64 << b) != 0).map(ndpi::risk_name).collect();
         let line = Line {
             key: f.ntopng_key,
+            hash_id: f.hash_id,
             client: Endpoint { ip: f.client.0.to_string(), port: f.client.1, mac: mac_string(&f.cli_mac) },
             server: Endpoint { ip: f.server.0.to_string(), port: f.server.1, mac: mac_string(&f.srv_mac) },
             vlan: f.vlan,
             ip_version: f.ip_version,
             protocol,
-            cli2srv: Dir { packets: f.cli2srv.packets, bytes: f.cli2srv.bytes, tcp_flags: f.cli2srv_flags },
-            srv2cli: Dir { packets: f.srv2cli.packets, bytes: f.srv2cli.bytes, tcp_flags: f.srv2cli_flags },
+            cli2srv: Dir::of(&f.cli2srv, f.cli2srv_flags, f.cli2srv_dscp, &f.cli2srv_tcp),
+            srv2cli: Dir::of(&f.srv2cli, f.srv2cli_flags, f.srv2cli_dscp, &f.srv2cli_tcp),
             bytes: f.cli2srv.bytes + f.srv2cli.bytes,
             packets: f.cli2srv.packets + f.srv2cli.packets,
             first_seen: f.first_seen_ns / 1_000_000_000,

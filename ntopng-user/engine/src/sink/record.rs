@@ -1,6 +1,7 @@
 //! An ended flow, owned, as the sinks receive it.
 
 use crate::flow::{Counters, Flow};
+use crate::tcp_seq::TcpStats;
 use ndpi::Classification;
 use ntopng_wire::Addr;
 
@@ -34,12 +35,27 @@ pub struct FlowRecord {
     pub classification: Option<Classification>,
     pub swapped: bool,
     pub ntopng_key: u32,
+    /// Stable id of the flow on its interface (see [`Flow::hash_id`]).
+    pub hash_id: u64,
+    /// TCP sequence problems per direction (zero for other protocols).
+    pub cli2srv_tcp: TcpStats,
+    pub srv2cli_tcp: TcpStats,
+    /// DSCP of the latest packet in each direction.
+    pub cli2srv_dscp: u8,
+    pub srv2cli_dscp: u8,
     /// Why the flow ended; `None` for a flow still active (state snapshots).
     pub end_reason: Option<EndReason>,
 }
 
 impl FlowRecord {
-    pub fn from_flow(f: &Flow, classification: Option<Classification>, end_reason: Option<EndReason>) -> FlowRecord {
+    /// The record of flow `f` of worker `worker`.
+    pub fn from_flow(
+        f: &Flow,
+        worker: usize,
+        classification: Option<Classification>,
+        end_reason: Option<EndReason>,
+    ) -> FlowRecord {
+        let (cli2srv_tcp, srv2cli_tcp) = f.tcp_stats();
         FlowRecord {
             client: f.client(),
             server: f.server(),
@@ -57,6 +73,11 @@ impl FlowRecord {
             classification,
             swapped: f.swapped,
             ntopng_key: f.key.ntopng_key(),
+            hash_id: f.hash_id(worker),
+            cli2srv_tcp,
+            srv2cli_tcp,
+            cli2srv_dscp: f.cli2srv_dscp,
+            srv2cli_dscp: f.srv2cli_dscp,
             end_reason,
         }
     }
