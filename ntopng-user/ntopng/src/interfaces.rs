@@ -3,7 +3,7 @@
 //! publisher answers from a recent enough merged view or asks the workers for a fresh one.
 
 use ndpi::ProtocolNames;
-use ntopng_engine::publish::Publisher;
+use ntopng_engine::publish::{Publisher, Want};
 use ntopng_engine::Snapshot;
 use ntopng_lua::{IfaceInfo, IfaceView, InterfaceProvider, ViewNeeds};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,9 +67,8 @@ impl InterfaceProvider for Interfaces {
 
     fn view(&self, ifid: i32, needs: ViewNeeds) -> Option<Arc<IfaceView>> {
         let m = self.list.iter().find(|m| m.info.ifid == ifid)?;
-        let _ = (needs, MAX_AGE);
-        let (snapshot, _fresh) = m.publisher.snapshot(TIMEOUT);
-        let snapshot = Arc::new(snapshot);
+        let want = Want { hosts: needs.hosts, flows: needs.flows, macs: needs.macs };
+        let (snapshot, _fresh) = m.publisher.view(want, MAX_AGE, TIMEOUT);
         let info = Interfaces::info(m);
         let epoch = if info.pcap_dump { last_packet_epoch(&snapshot).unwrap_or_else(now_epoch) } else { now_epoch() };
         Some(Arc::new(IfaceView { info, snapshot, epoch }))
