@@ -89,6 +89,8 @@ pub struct IfaceCounters {
     /// Packets the capture source lost before the worker saw them (kernel ring full, AF_XDP
     /// fill ring empty), as the source reports them.
     pub capture_drops: u64,
+    /// Time of the newest packet (ns): a capture file's clock. Filled when a view is taken.
+    pub last_packet_ns: u64,
 }
 
 impl Default for IfaceCounters {
@@ -111,6 +113,7 @@ impl Default for IfaceCounters {
             host_overflow: 0,
             sink_drops: 0,
             capture_drops: 0,
+            last_packet_ns: 0,
         }
     }
 }
@@ -140,6 +143,7 @@ impl IfaceCounters {
         self.host_overflow += o.host_overflow;
         self.sink_drops += o.sink_drops;
         self.capture_drops += o.capture_drops;
+        self.last_packet_ns = self.last_packet_ns.max(o.last_packet_ns);
     }
 
     pub fn decode_drops_total(&self) -> u64 {

@@ -79,6 +79,7 @@ impl Snapshot {
             flows: Vec::with_capacity(if want.flows { st.flows.len() } else { 0 }),
             bcast_domains: st.bcast_domains.to_map(),
         };
+        s.iface.last_packet_ns = w.last_packet_ns;
         for f in st.flows.iter() {
             let c = f.classification();
             let proto = c.map_or(0, |c| c.counted_protocol());

@@ -13,6 +13,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// How old a merged view may be before workers are asked again: REST pages refreshed by many clients
 /// share one copy, and ntopng itself refreshes its interface stats every few seconds.
 const MAX_AGE: Duration = Duration::from_millis(500);
+/// Workers spend at most 1/STALL_DUTY of their time copying views for readers: a view that stalled a
+/// worker for d is reused for at least STALL_DUTY × d (so 100k flows on one worker, ~0.45 s to copy,
+/// refresh every ~9 s; counters-only views cost microseconds and stay at MAX_AGE).
+const STALL_DUTY: u32 = 20;
 /// How long a request waits for busy workers before using their previous share.
 const TIMEOUT: Duration = Duration::from_millis(250);
 
@@ -68,7 +72,7 @@ impl InterfaceProvider for Interfaces {
     fn view(&self, ifid: i32, needs: ViewNeeds) -> Option<Arc<IfaceView>> {
         let m = self.list.iter().find(|m| m.info.ifid == ifid)?;
         let want = Want { hosts: needs.hosts, flows: needs.flows, macs: needs.macs };
-        let (snapshot, _fresh) = m.publisher.view(want, MAX_AGE, TIMEOUT);
+        let (snapshot, _fresh) = m.publisher.view(want, max_age(&m.publisher), TIMEOUT);
         let info = Interfaces::info(m);
         let epoch = if info.pcap_dump { last_packet_epoch(&snapshot).unwrap_or_else(now_epoch) } else { now_epoch() };
         Some(Arc::new(IfaceView { info, snapshot, epoch }))
@@ -79,9 +83,16 @@ impl InterfaceProvider for Interfaces {
     }
 }
 
+/// How old a reused view may be for this interface: MAX_AGE, stretched to keep the copy cost within the
+/// duty budget given the worst copy a worker has paid so far.
+fn max_age(p: &Publisher) -> Duration {
+    let worst = p.stall_stats().iter().map(|s| s.max).max().unwrap_or_default();
+    MAX_AGE.max(worst * STALL_DUTY)
+}
+
 /// A capture file's clock is its packets' time.
 fn last_packet_epoch(s: &Snapshot) -> Option<u64> {
-    let ns = s.hosts.values().map(|h| h.last_seen_ns).max().unwrap_or(0);
+    let ns = s.iface.last_packet_ns;
     (ns > 0).then_some(ns / 1_000_000_000)
 }
 
