@@ -59,6 +59,25 @@ impl Interfaces {
         }
     }
 
+    /// Logs, per interface, what serving views to the control plane cost its workers.
+    pub fn log_stalls(&self) {
+        for m in &self.list {
+            let stats = m.publisher.stall_stats();
+            let serves: u64 = stats.iter().map(|s| s.serves).sum();
+            if serves == 0 {
+                continue;
+            }
+            let worst = stats.iter().map(|s| s.max).max().unwrap_or_default();
+            let total: Duration = stats.iter().map(|s| s.total).sum();
+            log::info!(
+                "{}: {serves} views served to the control plane; worker stall worst {:.1} ms, total {:.1} ms",
+                m.info.name,
+                worst.as_secs_f64() * 1e3,
+                total.as_secs_f64() * 1e3
+            );
+        }
+    }
+
     fn info(m: &Monitored) -> IfaceInfo {
         IfaceInfo { running: m.running.load(Ordering::Relaxed), ..m.info.clone() }
     }

@@ -266,6 +266,7 @@ fn run(cli: Cli) -> Result<(), String> {
     if let Some(c) = control {
         c.stop();
     }
+    registry.log_stalls();
     let stats = sink_thread.join().map_err(|_| "flow sink thread panicked".to_string())?;
     log::info!("{} flows written to the flow dump(s)", stats.flows);
     if stats.errors > 0 {
