@@ -142,7 +142,10 @@
     tbody.replaceChildren(el('tr', {}, el('td', { colspan: cols, class: 'empty' }, text)));
   }
 
-  // ---------- routing: #ifid=0[&host=1.2.3.4&vlan=0] ----------
+  // ---------- routing ----------
+  // #ifid=0[&host=1.2.3.4&vlan=0] picks the view; the tables' page, size and order are kept there too
+  // (flows_page, flows_per_page, flows_sort, flows_order, hosts_page, hosts_per_page, host_flows_page,
+  // host_flows_per_page), so a view can be bookmarked and reloaded as it was.
 
   const state = {
     ifid: null,
@@ -154,6 +157,8 @@
     hosts: { page: 1, perPage: 10 },
     hostFlows: { page: 1, perPage: 10 },
   };
+  const TABLES = { flows: 'flows', hosts: 'hosts', host_flows: 'hostFlows' };
+  const SORTABLE = ['column_ndpi', 'column_proto_l4', 'column_client', 'column_server', 'column_duration', 'column_bytes'];
 
   function hostHref(ip, vlan) {
     const p = new URLSearchParams({ ifid: state.ifid, host: ip });
@@ -161,15 +166,50 @@
     return '#' + p.toString();
   }
 
+  function positive(v, dflt) {
+    const n = Math.floor(num(v));
+    return n >= 1 ? n : dflt;
+  }
+
   function readHash() {
     const p = new URLSearchParams(location.hash.replace(/^#/, ''));
     const ifid = p.get('ifid');
     const known = state.ifaces.some((i) => String(i.ifid) === ifid);
     state.ifid = known ? ifid : (state.ifaces.length ? String(state.ifaces[0].ifid) : '0');
-    const host = p.get('host');
-    if (host !== state.host) state.hostFlows.page = 1;
-    state.host = host || null;
+    state.host = p.get('host') || null;
     state.vlan = num(p.get('vlan'));
+    for (const [prefix, key] of Object.entries(TABLES)) {
+      const t = state[key];
+      t.page = positive(p.get(prefix + '_page'), 1);
+      const size = positive(p.get(prefix + '_per_page'), 10);
+      t.perPage = PAGE_SIZES.includes(size) ? size : 10;
+    }
+    const sort = p.get('flows_sort');
+    state.flows.sort = SORTABLE.includes(sort) ? sort : 'column_bytes';
+    state.flows.order = p.get('flows_order') === 'asc' ? 'asc' : 'desc';
+  }
+
+  // The hash for the current state; only non-default table settings are written.
+  function stateHash() {
+    const p = new URLSearchParams({ ifid: state.ifid });
+    if (state.host) {
+      p.set('host', state.host);
+      if (state.vlan) p.set('vlan', state.vlan);
+    }
+    for (const [prefix, key] of Object.entries(TABLES)) {
+      const t = state[key];
+      if (t.page !== 1) p.set(prefix + '_page', t.page);
+      if (t.perPage !== 10) p.set(prefix + '_per_page', t.perPage);
+    }
+    if (state.flows.sort !== 'column_bytes') p.set('flows_sort', state.flows.sort);
+    if (state.flows.order !== 'desc') p.set('flows_order', state.flows.order);
+    return '#' + p.toString();
+  }
+
+  // A table setting changed: remember it in the address (without a hashchange) and redraw.
+  function tableChanged() {
+    history.replaceState(null, '', stateHash());
+    refresh();
   }
 
   // ---------- pager and sortable headers (built once, updated on each refresh) ----------
@@ -227,7 +267,17 @@
         onChange();
       });
     }
-    paint();
+    return paint;
+  }
+
+  // A page past the end (the table shrank, or an old bookmark) goes to the last page on the next round.
+  function clampPage(t, total) {
+    const pages = Math.max(1, Math.ceil(total / t.perPage));
+    if (t.page <= pages) return false;
+    t.page = pages;
+    history.replaceState(null, '', stateHash());
+    again = true;
+    return true;
   }
 
   // ---------- the views ----------
@@ -346,7 +396,7 @@
     $('host-details').replaceChildren(...items.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', {}, v))));
   }
 
-  let flowPager, hostPager, hostFlowPager;
+  let flowPager, hostPager, hostFlowPager, paintSort;
 
   async function renderIface() {
     const ifid = state.ifid;
@@ -360,12 +410,15 @@
     ]);
     renderSummary(data);
     renderApps($('apps-table').tBodies[0], apps, false);
+    paintSort();
     renderFlows($('flows-table').tBodies[0], flows);
     flowPager.update(f.page, f.perPage, num(flows.totalRows));
     // host/active has no totalRows (as in ntopng): the interface's host count pages it.
     state.numHosts = num(data.num_hosts);
     renderHosts($('hosts-table').tBodies[0], hosts);
     hostPager.update(h.page, h.perPage, state.numHosts);
+    clampPage(f, num(flows.totalRows));
+    clampPage(h, state.numHosts);
   }
 
   async function renderHost() {
@@ -394,6 +447,7 @@
     renderApps($('host-apps-table').tBodies[0], apps, true);
     renderFlows($('host-flows-table').tBodies[0], flows);
     hostFlowPager.update(hf.page, hf.perPage, num(flows.totalRows));
+    clampPage(hf, num(flows.totalRows));
   }
 
   // ---------- the refresh loop: one render at a time, again every REFRESH_MS ----------
@@ -439,23 +493,21 @@
   async function start() {
     flowPager = new Pager($('flows-pager'), 'flows', (page, perPage) => {
       Object.assign(state.flows, { page, perPage });
-      refresh();
+      tableChanged();
     });
     hostPager = new Pager($('hosts-pager'), 'hosts', (page, perPage) => {
       Object.assign(state.hosts, { page, perPage });
-      refresh();
+      tableChanged();
     });
     hostFlowPager = new Pager($('host-flows-pager'), 'flows', (page, perPage) => {
       Object.assign(state.hostFlows, { page, perPage });
-      refresh();
+      tableChanged();
     });
-    makeSortable($('flows-table'), state.flows, () => {
+    paintSort = makeSortable($('flows-table'), state.flows, () => {
       state.flows.page = 1;
-      refresh();
+      tableChanged();
     });
     $('ifid').addEventListener('change', (e) => {
-      state.flows.page = 1;
-      state.hosts.page = 1;
       location.hash = new URLSearchParams({ ifid: e.target.value }).toString();
     });
     $('home-link').addEventListener('click', (e) => {
