@@ -133,9 +133,15 @@
   }
 
   function setStatus(text, isError) {
-    const s = $('status');
-    s.textContent = text;
-    s.classList.toggle('error', !!isError);
+    const err = $('error');
+    if (isError) {
+      err.textContent = text;
+      err.hidden = false;
+    } else {
+      $('status').textContent = text;
+      err.textContent = '';
+      err.hidden = true;
+    }
   }
 
   function emptyRow(tbody, cols, text) {
