@@ -13,6 +13,7 @@ PACKAGES=(
   redis-server                    # ntopng-store tests run the Redis backend against a private server
   curl                            # REST calls from --test-script hooks and the demo
   python3 python3-venv            # the official ntopng Python client (PyPI), run by the REST tests
+  chromium                        # headless browser: tests/dashboard.rs renders httpdocs/ and checks its DOM
 )
 
 missing=()
