@@ -57,6 +57,11 @@ impl FlowTable {
         self.slots[slot as usize].as_mut().expect("live slot")
     }
 
+    /// Number of slots (live or free): slot numbers are below it.
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
     pub fn get(&self, slot: u32) -> Option<&Flow> {
         self.slots.get(slot as usize).and_then(Option::as_ref)
     }

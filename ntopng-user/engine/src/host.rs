@@ -219,6 +219,11 @@ impl HostTable {
         self.slots.iter().filter_map(Option::as_ref)
     }
 
+    /// Number of slots (live or free): slot numbers are below it.
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
     pub fn get(&self, slot: Slot) -> Option<&Host> {
         self.slots.get(slot as usize).and_then(Option::as_ref)
     }

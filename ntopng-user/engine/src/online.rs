@@ -99,16 +99,25 @@ pub fn run_live(
                         let polled =
                             src.poll_batch(POLL_BATCH, &mut |f| account(&mut w, &mut filter, &mut filtered, decode_opts, f));
                         w.state.iface.capture_drops = src.stats().drops;
-                        match polled {
-                            Ok(Poll::Ready(_)) => {}
-                            Ok(Poll::Idle) => w.tick(wall_ns()),
+                        let idle = match polled {
+                            Ok(Poll::Ready(_)) => false,
+                            Ok(Poll::Idle) => {
+                                w.tick(wall_ns());
+                                true
+                            }
                             Ok(Poll::Done) => break,
                             Err(e) => return Err(format!("{}: {e}", src.name())),
-                        }
+                        };
                         if let Some(p) = &publisher {
                             if p.wanted(w.id) {
-                                w.fold_offloaded(wall_ns());
-                                p.serve(&w);
+                                if !p.building(w.id) {
+                                    w.fold_offloaded(wall_ns());
+                                }
+                                if idle {
+                                    p.serve_idle(&w);
+                                } else {
+                                    p.serve(&w);
+                                }
                             }
                         }
                     }

@@ -16,7 +16,26 @@ use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// A worker's share being copied over several batches (touched by that worker only).
+struct Building {
+    generation: u64,
+    want: Want,
+    share: Snapshot,
+    next_host: usize,
+    next_flow: usize,
+    /// Worker time spent on this share so far.
+    spent: Duration,
+}
+
+/// Table slots copied between two looks at the clock.
+const STEP: usize = 64;
+/// The longest a busy worker copies in one go before going back to its packets: a large table is
+/// copied over several batches, so a view never stalls a worker for longer than about this.
+pub const SERVE_BUDGET: Duration = Duration::from_millis(2);
+
 struct Slot {
+    /// The share in progress, if any.
+    building: Mutex<Option<Building>>,
     /// Generation of the view in `view`.
     generation: AtomicU64,
     /// What the view in `view` holds ([`Want::bits`]).
@@ -26,14 +45,20 @@ struct Slot {
     serves: AtomicU64,
     serve_ns_total: AtomicU64,
     serve_ns_max: AtomicU64,
+    /// Worker time the last complete share took, over all its parts.
+    last_share_ns: AtomicU64,
 }
 
 /// Time a worker spent away from its packets serving views.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StallStats {
+    /// Calls that copied something (a share takes one or more).
     pub serves: u64,
     pub total: Duration,
+    /// The longest single call: the worst stall of the worker's packets.
     pub max: Duration,
+    /// Worker time the last complete share took, over all its calls.
+    pub last_share: Duration,
 }
 
 /// The last merged view.
@@ -67,12 +92,14 @@ impl Publisher {
             finished: AtomicUsize::new(0),
             slots: (0..workers)
                 .map(|_| Slot {
+                    building: Mutex::new(None),
                     generation: AtomicU64::new(0),
                     covers: AtomicU8::new(Want::ALL.bits()),
                     view: Mutex::new(Arc::new(Snapshot::default())),
                     serves: AtomicU64::new(0),
                     serve_ns_total: AtomicU64::new(0),
                     serve_ns_max: AtomicU64::new(0),
+                    last_share_ns: AtomicU64::new(0),
                 })
                 .collect(),
             cache: Mutex::new(None),
@@ -92,25 +119,76 @@ impl Publisher {
         Want { hosts: on(0), macs: on(1), flows: on(2) }
     }
 
-    /// Worker side: publishes worker `w`'s share if one was asked for.
+    /// Worker side, between two batches: works on worker `w`'s share if one was asked for, for at
+    /// most [`SERVE_BUDGET`]; the share is published once complete (after a few calls for large
+    /// tables). Entries created or ended while a share is being copied may be missed or counted
+    /// once more: a view is as consistent as ntopng's periodic walks of its tables, not a snapshot.
     #[inline]
     pub fn serve(&self, w: &Worker) {
         if self.wanted(w.id) {
-            self.publish(w);
+            self.publish(w, SERVE_BUDGET);
         }
     }
 
+    /// As [`Publisher::serve`], for a worker with nothing else to do: the share is completed now.
+    #[inline]
+    pub fn serve_idle(&self, w: &Worker) {
+        if self.wanted(w.id) {
+            self.publish(w, Duration::MAX);
+        }
+    }
+
+    /// True while worker `id` is in the middle of copying a share (work that must precede a
+    /// share, such as folding the kernel's counters, is done before the first part only).
+    pub fn building(&self, id: usize) -> bool {
+        self.slots[id].building.lock().map(|b| b.is_some()).unwrap_or(false)
+    }
+
     #[cold]
-    fn publish(&self, w: &Worker) {
+    fn publish(&self, w: &Worker, budget: Duration) {
         let started = Instant::now();
-        let generation = self.wanted.load(Ordering::Acquire);
-        let want = self.current_want();
-        let view = Arc::new(Snapshot::of_worker_wanting(w, want));
         let slot = &self.slots[w.id];
-        let old = std::mem::replace(&mut *slot.view.lock().expect("publisher slot"), view);
-        slot.covers.store(want.bits(), Ordering::Relaxed);
-        slot.generation.store(generation, Ordering::Release);
-        drop(old);
+        let mut building = slot.building.lock().expect("publisher building");
+        let b = building.get_or_insert_with(|| {
+            let generation = self.wanted.load(Ordering::Acquire);
+            let want = self.current_want();
+            Building {
+                generation,
+                want,
+                share: Snapshot::begin(w, want),
+                next_host: if want.hosts { 0 } else { usize::MAX },
+                next_flow: 0,
+                spent: Duration::ZERO,
+            }
+        });
+        let (hosts, flows) = (w.state.hosts.slot_count(), w.state.flows.slot_count());
+        let complete = loop {
+            if b.next_host < hosts {
+                let end = (b.next_host + STEP).min(hosts);
+                b.share.add_hosts(w, b.want, b.next_host..end);
+                b.next_host = end;
+            } else if b.next_flow < flows {
+                let end = (b.next_flow + STEP).min(flows);
+                b.share.add_flows(w, b.want, b.next_flow..end);
+                b.next_flow = end;
+            } else {
+                break true;
+            }
+            if started.elapsed() >= budget {
+                break false;
+            }
+        };
+        b.spent += started.elapsed();
+        if complete {
+            let b = building.take().expect("share in progress");
+            slot.last_share_ns.store(b.spent.as_nanos() as u64, Ordering::Relaxed);
+            let view = Arc::new(b.share);
+            let old = std::mem::replace(&mut *slot.view.lock().expect("publisher slot"), view);
+            slot.covers.store(b.want.bits(), Ordering::Relaxed);
+            slot.generation.store(b.generation, Ordering::Release);
+            drop(old);
+        }
+        drop(building);
         let ns = started.elapsed().as_nanos() as u64;
         slot.serves.fetch_add(1, Ordering::Relaxed);
         slot.serve_ns_total.fetch_add(ns, Ordering::Relaxed);
@@ -120,6 +198,7 @@ impl Publisher {
     /// Worker side, when it stops: its last share (everything) stays valid for every later request.
     pub fn finish(&self, w: &Worker) {
         let slot = &self.slots[w.id];
+        *slot.building.lock().expect("publisher building") = None;
         *slot.view.lock().expect("publisher slot") = Arc::new(Snapshot::of_worker(w));
         slot.covers.store(Want::ALL.bits(), Ordering::Relaxed);
         slot.generation.store(u64::MAX, Ordering::Release);
@@ -134,6 +213,7 @@ impl Publisher {
                 serves: s.serves.load(Ordering::Relaxed),
                 total: Duration::from_nanos(s.serve_ns_total.load(Ordering::Relaxed)),
                 max: Duration::from_nanos(s.serve_ns_max.load(Ordering::Relaxed)),
+                last_share: Duration::from_nanos(s.last_share_ns.load(Ordering::Relaxed)),
             })
             .collect()
     }

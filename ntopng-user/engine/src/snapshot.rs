@@ -69,10 +69,20 @@ impl Snapshot {
     /// One worker's share, with hosts, MACs and flows only if wanted. Hosts include what their
     /// active flows add to their L7 and DSCP tables (ended flows are in them already).
     pub fn of_worker_wanting(w: &Worker, want: Want) -> Snapshot {
+        let mut s = Snapshot::begin(w, want);
+        s.add_hosts(w, want, 0..w.state.hosts.slot_count());
+        s.add_flows(w, want, 0..w.state.flows.slot_count());
+        s
+    }
+
+    /// The first part of a worker's share: counters, ended-flow L7 totals, broadcast domains, MACs.
+    /// Hosts and flows follow with [`Snapshot::add_hosts`] then [`Snapshot::add_flows`], all at
+    /// once or a range of slots at a time (so a large table is copied over several batches).
+    pub fn begin(w: &Worker, want: Want) -> Snapshot {
         let st = &w.state;
         let mut s = Snapshot {
             iface: st.iface.clone(),
-            hosts: if want.hosts { st.hosts.iter().map(|h| (h.key, h.clone())).collect() } else { BTreeMap::new() },
+            hosts: BTreeMap::new(),
             macs: if want.macs { st.macs.iter().map(|m| (m.addr, m.clone())).collect() } else { BTreeMap::new() },
             active_flows: st.flows.len(),
             l7: st.l7_ended.iter().map(|(p, t)| (*p, *t)).collect(),
@@ -80,22 +90,40 @@ impl Snapshot {
             bcast_domains: st.bcast_domains.to_map(),
         };
         s.iface.last_packet_ns = w.last_packet_ns;
-        for f in st.flows.iter() {
+        s
+    }
+
+    /// Copies the hosts in `slots` (host table slot numbers), if hosts are wanted.
+    pub fn add_hosts(&mut self, w: &Worker, want: Want, slots: std::ops::Range<usize>) {
+        if want.hosts {
+            for slot in slots {
+                if let Some(h) = w.state.hosts.get(slot as crate::flow::Slot) {
+                    self.hosts.insert(h.key, h.clone());
+                }
+            }
+        }
+    }
+
+    /// Adds the active flows in `slots` (flow table slot numbers): their L7 totals, their share of
+    /// their hosts' L7 and DSCP tables (hosts already copied), and their records if flows are wanted.
+    pub fn add_flows(&mut self, w: &Worker, want: Want, slots: std::ops::Range<usize>) {
+        let st = &w.state;
+        for slot in slots {
+            let Some(f) = st.flows.get(slot as u32) else { continue };
             let c = f.classification();
             let proto = c.map_or(0, |c| c.counted_protocol());
-            s.l7.entry(proto).or_default().add_flow(f);
+            self.l7.entry(proto).or_default().add_flow(f);
             if want.hosts {
                 for (slot, share) in f.host_shares(proto) {
-                    if let Some(h) = st.hosts.get(slot).and_then(|h| s.hosts.get_mut(&h.key)) {
+                    if let Some(h) = st.hosts.get(slot).and_then(|h| self.hosts.get_mut(&h.key)) {
                         h.add_flow_share(&share);
                     }
                 }
             }
             if want.flows {
-                s.flows.push(FlowRecord::from_flow(f, w.id, c.cloned(), None));
+                self.flows.push(FlowRecord::from_flow(f, w.id, c.cloned(), None));
             }
         }
-        s
     }
 
     /// Folds another worker's share into this one.

@@ -13,12 +13,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// How old a merged view may be before workers are asked again: REST pages refreshed by many clients
 /// share one copy, and ntopng itself refreshes its interface stats every few seconds.
 const MAX_AGE: Duration = Duration::from_millis(500);
-/// Workers spend at most 1/STALL_DUTY of their time copying views for readers: a view that stalled a
-/// worker for d is reused for at least STALL_DUTY × d (so 100k flows on one worker, ~0.45 s to copy,
-/// refresh every ~9 s; counters-only views cost microseconds and stay at MAX_AGE).
+/// Workers spend at most 1/STALL_DUTY of their time copying views for readers: a view whose share took a
+/// worker d in all (over several batches, a few ms at a time) is reused for at least STALL_DUTY × d (so
+/// 100k flows on one worker, ~0.45 s to copy, refresh every ~9 s; counters-only views cost microseconds
+/// and stay at MAX_AGE).
 const STALL_DUTY: u32 = 20;
-/// How long a request waits for busy workers before using their previous share.
-const TIMEOUT: Duration = Duration::from_millis(250);
+/// How long a request waits for busy workers (who copy a large share over several batches, a few ms at
+/// a time) before using their previous share.
+const TIMEOUT: Duration = Duration::from_secs(2);
 
 struct Monitored {
     info: IfaceInfo,
@@ -103,10 +105,10 @@ impl InterfaceProvider for Interfaces {
 }
 
 /// How old a reused view may be for this interface: MAX_AGE, stretched to keep the copy cost within the
-/// duty budget given the worst copy a worker has paid so far.
+/// duty budget given what the last share cost the busiest worker.
 fn max_age(p: &Publisher) -> Duration {
-    let worst = p.stall_stats().iter().map(|s| s.max).max().unwrap_or_default();
-    MAX_AGE.max(worst * STALL_DUTY)
+    let last = p.stall_stats().iter().map(|s| s.last_share).max().unwrap_or_default();
+    MAX_AGE.max(last * STALL_DUTY)
 }
 
 /// A capture file's clock is its packets' time.
