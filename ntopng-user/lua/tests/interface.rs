@@ -183,7 +183,9 @@ fn interface_stats_match_the_engine_and_ntopng() {
     // localstats: the engine's counters (ended flows too); every IP byte once, by the localness of its sender
     // and receiver.
     let els = &snap.iface.localstats;
-    for (unit, ls, e) in [("bytes", &st["localstats"]["bytes"], &els.bytes), ("packets", &st["localstats"]["packets"], &els.packets)] {
+    for (unit, ls, e) in
+        [("bytes", &st["localstats"]["bytes"], &els.bytes), ("packets", &st["localstats"]["packets"], &els.packets)]
+    {
         assert_eq!(u(&ls["local2local"]), e.local2local, "{unit}");
         assert_eq!(u(&ls["local2remote"]), e.local2remote, "{unit}");
         assert_eq!(u(&ls["remote2local"]), e.remote2local, "{unit}");
@@ -498,8 +500,10 @@ fn flows_listing_matches_the_engine() {
     assert_eq!(u(&f1["srv2cli.lost"]), ef.srv2cli_tcp.lost);
     assert_eq!(u(&f1["tos"]["client"]["DSCP"]), u64::from(ef.cli2srv_dscp));
     assert_eq!(u(&f1["tos"]["server"]["DSCP"]), u64::from(ef.srv2cli_dscp));
-    let with_retx = flows.iter().filter(|f| u(&f["cli2srv.retransmissions"]) + u(&f["srv2cli.retransmissions"]) > 0).count();
-    let want_retx = snap.flows.iter().filter(|f| f.cli2srv_tcp.retransmissions + f.srv2cli_tcp.retransmissions > 0).count();
+    let with_retx =
+        flows.iter().filter(|f| u(&f["cli2srv.retransmissions"]) + u(&f["srv2cli.retransmissions"]) > 0).count();
+    let want_retx =
+        snap.flows.iter().filter(|f| f.cli2srv_tcp.retransmissions + f.srv2cli_tcp.retransmissions > 0).count();
     assert_eq!(with_retx, want_retx);
     assert_eq!(r["by_tuple"], "192.168.1.93");
     assert_eq!(u(&r["k"]), 3_382_381_902);

@@ -158,9 +158,13 @@ fn bcast_domains(lua: &Lua, sc: &Scope) -> mlua::Result<Table> {
 
 /// The interface's DSCP counters; as for nDPI, its traffic counts as received.
 fn iface_dscp(lua: &Lua, sc: &Scope) -> mlua::Result<Table> {
-    let by_code = sc.snap().iface.dscp.iter().enumerate().map(|(code, c)| {
-        (code as u8, DirCounters { sent: Counters::default(), rcvd: *c })
-    });
+    let by_code = sc
+        .snap()
+        .iface
+        .dscp
+        .iter()
+        .enumerate()
+        .map(|(code, c)| (code as u8, DirCounters { sent: Counters::default(), rcvd: *c }));
     shapes::dscp_table(lua, by_code)
 }
 

@@ -253,7 +253,6 @@ pub(super) fn flow_l7_name(sc: &Scope, f: &FlowRecord) -> String {
     }
 }
 
-
 /// Traffic of one protocol (or category) from one host's point of view.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct ProtoAcc {
