@@ -57,6 +57,28 @@ fn views_during_a_capture_grow_and_end_at_the_final_state() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A view cached before the capture is read is not served after it: once every worker has finished,
+/// the next request sees the final state, however young the cached view is.
+#[test]
+fn a_view_from_before_the_end_is_not_reused_after_it() {
+    let cap = Capture::of(|sink| mix(sink, &MixParams { flows: 200, packets_per_flow: 5, ..MixParams::default() }));
+    let dir = scratch_dir("publish-end");
+    let file = dir.join("mix.pcap");
+    std::fs::write(&file, cap.to_pcap()).unwrap();
+    let cfg = EngineConfig { workers: 2, ..EngineConfig::default() };
+    let publisher = Publisher::new(2);
+    let long = Duration::from_secs(3600);
+    let want = Want { hosts: true, macs: true, flows: false };
+    let (before, _) = publisher.view(want, long, Duration::from_millis(10));
+    assert_eq!(before.iface.total.packets, 0);
+    let result = run_capture_published(&file, &cfg, None, Some(publisher.clone())).unwrap();
+    let (after, fresh) = publisher.view(want, long, Duration::from_millis(10));
+    assert!(fresh);
+    assert_eq!(after.iface.total.packets, cap.description.records);
+    assert_eq!(totals(&after), totals(&Snapshot::of(&result.workers)));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// What a view says about the hosts, comparable across views.
 fn hosts_of(s: &Snapshot) -> Vec<String> {
     s.hosts

@@ -88,6 +88,19 @@ def items_have(*keys):
     return v
 
 
+def counted(*keys):
+    """items_have(keys), and some item counts traffic (not only an "Other" of 0)."""
+    have = items_have(*keys)
+    def v(arr):
+        bad = have(arr)
+        if bad:
+            return bad
+        if not any(isinstance(i.get("value"), (int, float)) and i["value"] > 0 for i in arr):
+            return "no item with a positive value: %r" % (arr,)
+        return None
+    return v
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", required=True, help="base URL, e.g. http://127.0.0.1:3000")
@@ -132,7 +145,7 @@ def main():
     check(rec, "Interface.get_broadcast_domains", iface.get_broadcast_domains, dict,
           validate=keys_present("bcast_domains"))
     check(rec, "Interface.get_address", iface.get_address, dict, validate=keys_present("addresses"))
-    check(rec, "Interface.get_dscp_stats", iface.get_dscp_stats, list, validate=items_have("label", "value"))
+    check(rec, "Interface.get_dscp_stats", iface.get_dscp_stats, list, validate=counted("label", "value"))
     check(rec, "Interface.get_l7_stats", lambda: iface.get_l7_stats(100), list, validate=items_have("label", "value"))
     hosts = check(rec, "Interface.get_active_hosts", iface.get_active_hosts, list,
                   validate=items_have("ip", "bytes", "num_flows"))
@@ -161,9 +174,9 @@ def main():
         fail("Host.get_host_data: ip %r, expected %r" % (data["ip"], a.host))
     check(rec, "Host.get_l7_stats", host.get_l7_stats, list, validate=items_have("label", "value"))
     check(rec, "Host.get_dscp_stats(rcvd)", lambda: host.get_dscp_stats(True), list,
-          validate=items_have("label", "value"))
+          validate=counted("label", "value"))
     check(rec, "Host.get_dscp_stats(sent)", lambda: host.get_dscp_stats(False), list,
-          validate=items_have("label", "value"))
+          validate=counted("label", "value"))
     hflows = check(rec, "Host.get_active_flows_paginated", lambda: host.get_active_flows_paginated(1, 10), dict,
                    validate=keys_present("data", "totalRows"))
     for f in hflows["data"]:

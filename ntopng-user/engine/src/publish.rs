@@ -224,12 +224,14 @@ impl Publisher {
     /// contributes its last share). Returns the view and whether every share was fresh.
     pub fn view(&self, want: Want, max_age: Duration, timeout: Duration) -> (Arc<Snapshot>, bool) {
         let mut cache = self.cache.lock().expect("publisher cache");
+        let last = self.finished.load(Ordering::Acquire) == self.slots.len();
         if let Some(c) = cache.as_ref() {
-            if c.last || (c.covers.covers(want) && c.at.elapsed() < max_age) {
+            // A view taken while workers ran is not reused once they have all finished: the final
+            // state is there to be read.
+            if c.last || (!last && c.covers.covers(want) && c.at.elapsed() < max_age) {
                 return (c.view.clone(), c.fresh);
             }
         }
-        let last = self.finished.load(Ordering::Acquire) == self.slots.len();
         let fresh = last || self.ask(want, timeout);
         let shares: Vec<Arc<Snapshot>> =
             self.slots.iter().map(|s| s.view.lock().expect("publisher slot").clone()).collect();

@@ -38,6 +38,7 @@ impl ViewNeeds {
     pub const FLOWS: ViewNeeds = ViewNeeds { hosts: false, flows: true, macs: false };
     pub const HOSTS_FLOWS: ViewNeeds = ViewNeeds { hosts: true, flows: true, macs: false };
     pub const MACS: ViewNeeds = ViewNeeds { hosts: false, flows: false, macs: true };
+    pub const HOSTS_MACS: ViewNeeds = ViewNeeds { hosts: true, flows: false, macs: true };
     pub const ALL: ViewNeeds = ViewNeeds { hosts: true, flows: true, macs: true };
 
     pub fn union(self, o: ViewNeeds) -> ViewNeeds {

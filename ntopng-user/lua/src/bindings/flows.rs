@@ -248,10 +248,11 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
         let key = a.uint(1, "key")?;
         let hash_id = a.opt_uint(2, "hash_id")?;
         with_scope(&c, a, ViewNeeds::FLOWS, |sc| {
-            let found = sc.snap().flows.iter().find(|f| {
-                u64::from(f.ntopng_key) == key
-                    && (!shapes::HASH_IDS_KNOWN || hash_id.is_none_or(|h| shapes::flow_hash_id(f) == h))
-            });
+            let found = sc
+                .snap()
+                .flows
+                .iter()
+                .find(|f| u64::from(f.ntopng_key) == key && hash_id.is_none_or(|h| f.hash_id == h));
             Ok(match found {
                 Some(f) => Value::Table(shapes::flow_table(lua, sc, f)?),
                 None => Value::Nil,

@@ -245,8 +245,7 @@ fn matches(sc: &Scope, q: &HostQuery, h: &Host) -> bool {
         Location::All => true,
         Location::Local => local,
         Location::Remote => !local,
-        // TODO(engine): L2 broadcast-domain membership is not tracked: no host qualifies yet.
-        Location::BroadcastDomain => false,
+        Location::BroadcastDomain => sc.in_bcast_domain(addr),
         Location::BroadcastMulticast => shapes::is_multicast(ip) || sc.is_broadcast(addr),
         Location::Public => !shapes::is_private(ip),
         Location::LocalNoTx => local && h.sent.packets == 0,
@@ -421,13 +420,12 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     let c = ctx.clone();
     r.add("interface", "getnDPIHostStats", move |lua, a| {
         let Some(key) = host_arg(a)? else { return Ok(Value::Nil) };
-        with_scope(&c, a, ViewNeeds::HOSTS_FLOWS, |sc| {
-            if !sc.snap().hosts.contains_key(&key) {
-                return Ok(Value::Nil);
+        with_scope(&c, a, ViewNeeds::HOSTS, |sc| match sc.snap().hosts.get(&key) {
+            None => Ok(Value::Nil),
+            Some(h) => {
+                let l7 = shapes::host_l7(h);
+                Ok(Value::Table(super::interface::ndpi_stats(lua, sc, &l7, &shapes::categories_of(sc, &l7))?))
             }
-            let wanted = [key].into_iter().collect();
-            let st = shapes::host_flow_stats(sc, Some(&wanted)).remove(&key).unwrap_or_default();
-            Ok(Value::Table(super::interface::ndpi_stats(lua, sc, &st.l7, &st.categories)?))
         })
     })?;
     let c = ctx.clone();

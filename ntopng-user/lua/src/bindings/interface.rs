@@ -8,6 +8,7 @@ use std::sync::Arc;
 use mlua::{Lua, Table, Value};
 use ndpi::ProtocolNames;
 use ntopng_engine::flow::Counters;
+use ntopng_engine::host::DirCounters;
 
 use super::shapes::{self, ProtoAcc, Scope};
 use super::{Ctx, Registrar};
@@ -98,75 +99,73 @@ pub(super) fn with_scope<R>(ctx: &Ctx, a: &Args, needs: ViewNeeds, f: impl FnOnc
     f(&sc)
 }
 
-/// Per-application traffic of the interface: totals (live and ended flows) from the engine, the sent
-/// (client to server) share and durations from the active flows.
-/// TODO(engine): the split of ended flows is not kept; their traffic counts as received.
-pub(super) fn iface_l7(sc: &Scope) -> BTreeMap<u16, ProtoAcc> {
+/// Per-application traffic of the interface, ended and active flows (the engine's L7 totals). As ntopng
+/// (which does not look at a packet's direction there), all of it counts as received. With `hosts`, the
+/// first and last time each application was seen (from the hosts' tables) give its duration; else 0.
+pub(super) fn iface_l7(sc: &Scope, hosts: bool) -> BTreeMap<u16, ProtoAcc> {
     let snap = sc.snap();
-    let mut out: BTreeMap<u16, ProtoAcc> = BTreeMap::new();
-    for f in &snap.flows {
-        let e = out.entry(shapes::flow_l7(f)).or_default();
-        e.first_ns = if e.last_ns == 0 { f.first_seen_ns } else { e.first_ns.min(f.first_seen_ns) };
-        e.last_ns = e.last_ns.max(f.last_seen_ns);
-        e.sent.merge(&f.cli2srv);
-    }
-    for (id, tot) in &snap.l7 {
-        let e = out.entry(*id).or_default();
-        e.rcvd = Counters {
-            packets: tot.packets.saturating_sub(e.sent.packets),
-            bytes: tot.bytes.saturating_sub(e.sent.bytes),
-        };
-        e.flows = tot.flows as u32;
-    }
-    out
-}
-
-/// Per-category traffic of the interface (each application under its default category).
-pub(super) fn iface_categories(sc: &Scope, l7: &BTreeMap<u16, ProtoAcc>) -> BTreeMap<u32, ProtoAcc> {
-    let mut out: BTreeMap<u32, ProtoAcc> = BTreeMap::new();
-    for (id, a) in l7 {
-        let cat = sc.names.map_or(0, |n| n.protocol_category(*id));
-        let e = out.entry(cat).or_default();
-        e.sent.merge(&a.sent);
-        e.rcvd.merge(&a.rcvd);
-        if e.flows == 0 || (a.first_ns != 0 && a.first_ns < e.first_ns) {
-            e.first_ns = a.first_ns;
+    let mut out: BTreeMap<u16, ProtoAcc> = snap
+        .l7
+        .iter()
+        .map(|(id, tot)| {
+            let rcvd = Counters { packets: tot.packets, bytes: tot.bytes };
+            (*id, ProtoAcc { rcvd, flows: tot.flows as u32, ..Default::default() })
+        })
+        .collect();
+    if hosts {
+        for h in snap.hosts.values() {
+            for (id, a) in &h.l7 {
+                if let Some(e) = out.get_mut(id) {
+                    if e.last_ns == 0 || a.first_seen_ns < e.first_ns {
+                        e.first_ns = a.first_seen_ns;
+                    }
+                    e.last_ns = e.last_ns.max(a.last_seen_ns);
+                }
+            }
         }
-        e.last_ns = e.last_ns.max(a.last_ns);
-        e.flows += a.flows;
     }
     out
 }
 
-/// `localstats`: bytes/packets by the localness of sender and receiver.
-/// TODO(engine): `IfaceCounters.localstats` (contract 3) also counts ended flows; this uses the active ones.
+/// `localstats`: bytes/packets by the localness of sender and receiver (the engine's, ended flows too).
 fn localstats(lua: &Lua, sc: &Scope) -> mlua::Result<Table> {
-    let mut bytes = [0u64; 4];
-    let mut packets = [0u64; 4];
-    for f in &sc.snap().flows {
-        let cl = sc.is_local_host(&f.client.0);
-        let sl = sc.is_local_host(&f.server.0);
-        let idx = |from: bool, to: bool| match (from, to) {
-            (true, true) => 0,
-            (true, false) => 1,
-            (false, true) => 2,
-            (false, false) => 3,
-        };
-        let (i, j) = (idx(cl, sl), idx(sl, cl));
-        bytes[i] += f.cli2srv.bytes;
-        packets[i] += f.cli2srv.packets;
-        bytes[j] += f.srv2cli.bytes;
-        packets[j] += f.srv2cli.packets;
-    }
+    let ls = &sc.snap().iface.localstats;
     let t = lua.create_table()?;
-    for (name, vals) in [("bytes", bytes), ("packets", packets)] {
+    for (name, v) in [("bytes", &ls.bytes), ("packets", &ls.packets)] {
         let e = lua.create_table()?;
-        for (k, v) in ["local2local", "local2remote", "remote2local", "remote2remote"].iter().zip(vals) {
-            e.raw_set(*k, v)?;
-        }
+        e.raw_set("local2local", v.local2local)?;
+        e.raw_set("local2remote", v.local2remote)?;
+        e.raw_set("remote2local", v.remote2local)?;
+        e.raw_set("remote2remote", v.remote2remote)?;
         t.raw_set(name, e)?;
     }
     Ok(t)
+}
+
+/// `bcast_domains`: `{[cidr] = {ghost_network, hits}}`.
+fn bcast_domains(lua: &Lua, sc: &Scope) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    for (cidr, hits) in &sc.snap().bcast_domains {
+        let e = lua.create_table()?;
+        // A ghost network is a domain outside the local networks of an interface that knows them; ntopng
+        // only flags it with interface addresses, which a capture has none of.
+        e.raw_set("ghost_network", false)?;
+        e.raw_set("hits", *hits)?;
+        t.raw_set(cidr.as_str(), e)?;
+    }
+    Ok(t)
+}
+
+/// The interface's DSCP counters; as for nDPI, its traffic counts as received.
+fn iface_dscp(lua: &Lua, sc: &Scope) -> mlua::Result<Table> {
+    let by_code = sc
+        .snap()
+        .iface
+        .dscp
+        .iter()
+        .enumerate()
+        .map(|(code, c)| (code as u8, DirCounters { sent: Counters::default(), rcvd: *c }));
+    shapes::dscp_table(lua, by_code)
 }
 
 fn zeros(lua: &Lua, keys: &[&str]) -> mlua::Result<Table> {
@@ -311,13 +310,12 @@ fn stats_table(lua: &Lua, sc: &Scope) -> mlua::Result<Table> {
     t.raw_set("traffic_sent_since_reset", 0)?;
     t.raw_set("packets_sent_since_reset", 0)?;
     t.raw_set("localstats", localstats(lua, sc)?)?;
-    let l7 = iface_l7(sc);
+    let l7 = iface_l7(sc, true);
     t.raw_set("ndpi", shapes::ndpi_table(lua, sc, &l7)?)?;
-    t.raw_set("ndpi_categories", shapes::categories_table(lua, sc, &iface_categories(sc, &l7))?)?;
-    // TODO(engine): IfaceCounters.tcp, IfaceCounters.dscp, Snapshot.bcast_domains (contract 3).
-    t.raw_set("tcpPacketStats", shapes::tcp_packet_stats(lua)?)?;
-    t.raw_set("dscp", lua.create_table()?)?;
-    t.raw_set("bcast_domains", lua.create_table()?)?;
+    t.raw_set("ndpi_categories", shapes::categories_table(lua, sc, &shapes::categories_of(sc, &l7))?)?;
+    t.raw_set("tcpPacketStats", shapes::tcp_packet_stats(lua, &ic.tcp)?)?;
+    t.raw_set("dscp", iface_dscp(lua, sc)?)?;
+    t.raw_set("bcast_domains", bcast_domains(lua, sc)?)?;
     t.raw_set("tcpFlowStats", lua.create_table()?)?;
     t.raw_set("anomalies", zeros(lua, &["num_local_hosts_anomalies", "num_remote_hosts_anomalies"])?)?;
     t.raw_set("score", zeros(lua, &["score_as_cli", "score_as_srv"])?)?;
@@ -559,8 +557,8 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     // ---- statistics ----
     let c = ctx.clone();
     r.add("interface", "getStats", move |lua, a| {
-        // TODO(engine): flows are needed only for localstats until IfaceCounters.localstats lands.
-        with_scope(&c, a, ViewNeeds::ALL, |sc| Ok(stats_table(lua, sc)?))
+        // Hosts for their counts (and the applications' durations), MACs for theirs.
+        with_scope(&c, a, ViewNeeds::HOSTS_MACS, |sc| Ok(stats_table(lua, sc)?))
     })?;
     let c = ctx.clone();
     r.add("interface", "getStatsUpdateFreq", move |_, a| {
@@ -601,21 +599,20 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     })?;
     let c = ctx.clone();
     r.add("interface", "getnDPIStats", move |lua, a| match a.opt_string(1, "host")? {
-        None => with_scope(&c, a, ViewNeeds::FLOWS, |sc| {
-            let l7 = iface_l7(sc);
-            Ok(Value::Table(ndpi_stats(lua, sc, &l7, &iface_categories(sc, &l7))?))
+        None => with_scope(&c, a, ViewNeeds::COUNTERS, |sc| {
+            let l7 = iface_l7(sc, false);
+            Ok(Value::Table(ndpi_stats(lua, sc, &l7, &shapes::categories_of(sc, &l7))?))
         }),
         Some(host) => {
             let vlan = a.opt_uint(2, "vlan")?.map(|v| v as u16);
             let key = shapes::parse_host(&host, vlan)
                 .ok_or_else(|| a.bad_value(1, "host", format!("invalid host '{host}'")))?;
-            with_scope(&c, a, ViewNeeds::HOSTS_FLOWS, |sc| {
-                if !sc.snap().hosts.contains_key(&key) {
-                    return Ok(Value::Nil);
+            with_scope(&c, a, ViewNeeds::HOSTS, |sc| match sc.snap().hosts.get(&key) {
+                None => Ok(Value::Nil),
+                Some(h) => {
+                    let l7 = shapes::host_l7(h);
+                    Ok(Value::Table(ndpi_stats(lua, sc, &l7, &shapes::categories_of(sc, &l7))?))
                 }
-                let wanted = [key].into_iter().collect();
-                let st = shapes::host_flow_stats(sc, Some(&wanted)).remove(&key).unwrap_or_default();
-                Ok(Value::Table(ndpi_stats(lua, sc, &st.l7, &st.categories)?))
             })
         }
     })?;
@@ -729,7 +726,7 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     r.add("interface", "getMacInfo", move |lua, a| {
         let s = a.string(1, "mac")?;
         let mac = shapes::parse_mac(&s).ok_or_else(|| a.bad_value(1, "mac", format!("invalid MAC address '{s}'")))?;
-        with_scope(&c, a, ViewNeeds::ALL, |sc| match sc.snap().macs.get(&mac) {
+        with_scope(&c, a, ViewNeeds::HOSTS_MACS, |sc| match sc.snap().macs.get(&mac) {
             Some(m) => {
                 let n = sc.snap().hosts.values().filter(|h| h.mac == mac).count();
                 Ok(Value::Table(shapes::mac_table(lua, m, n)?))
@@ -788,7 +785,7 @@ fn macs_info(lua: &Lua, a: &Args, c: &Ctx) -> BResult<Table> {
     };
     let sort = sort.unwrap_or_else(|| "mac".into());
     let col = sort.strip_prefix("column_").unwrap_or(&sort).to_string();
-    with_scope(c, a, ViewNeeds::ALL, |sc| {
+    with_scope(c, a, ViewNeeds::HOSTS_MACS, |sc| {
         let snap = sc.snap();
         let mut hosts_per_mac: std::collections::HashMap<[u8; 6], usize> = Default::default();
         for h in snap.hosts.values() {

@@ -1,5 +1,5 @@
 //! Engine state as ntopng's Lua tables (data_model.md §2 `Host::lua`, §3 `Flow::lua`, §4): the field names
-//! and meanings scripts read. Values the engine does not know yet are neutral (0, false, empty) and marked
+//! and meanings scripts read. Values the engine does not know are neutral (0, false, empty) and marked
 //! `TODO(engine)`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -9,9 +9,10 @@ use ipnet::IpNet;
 use mlua::{Lua, Table};
 use ndpi::ProtocolNames;
 use ntopng_engine::flow::Counters;
-use ntopng_engine::host::{Host, HostKey};
+use ntopng_engine::host::{DirCounters, Host, HostKey};
 use ntopng_engine::mac::Mac;
 use ntopng_engine::sink::FlowRecord;
+use ntopng_engine::tcp_seq::TcpStats;
 use ntopng_engine::Snapshot;
 use ntopng_wire::Addr;
 
@@ -23,12 +24,15 @@ pub(super) struct Scope<'a> {
     pub names: Option<&'a ProtocolNames>,
     /// The interface's local networks, parsed; index = network id.
     pub nets: Vec<IpNet>,
+    /// The broadcast domains the engine saw (ARP and broadcast IPv4), parsed.
+    pub bcast: Vec<IpNet>,
 }
 
 impl<'a> Scope<'a> {
     pub fn new(view: &'a IfaceView, names: Option<&'a ProtocolNames>) -> Self {
         let nets = view.info.local_networks.iter().filter_map(|n| parse_net(n)).collect();
-        Scope { view, names, nets }
+        let bcast = view.snapshot.bcast_domains.keys().filter_map(|n| parse_net(n)).collect();
+        Scope { view, names, nets, bcast }
     }
 
     pub fn snap(&self) -> &'a Snapshot {
@@ -77,6 +81,12 @@ impl<'a> Scope<'a> {
     /// ntopng's `isLocalHost`: local, multicast or broadcast (such hosts are counted as local hosts).
     pub fn is_local_host(&self, a: &Addr) -> bool {
         self.is_local(a) || is_multicast(a.to_ip()) || self.is_broadcast(a)
+    }
+
+    /// ntopng's `broadcast_domain_host`: the address is in a broadcast domain seen on the interface.
+    pub fn in_bcast_domain(&self, a: &Addr) -> bool {
+        let ip = a.to_ip();
+        self.bcast.iter().any(|n| n.contains(&ip))
     }
 
     /// data_model.md §1: broadcast, also the network/broadcast address of a local network (/1../30).
@@ -234,11 +244,6 @@ pub(super) fn flow_l7(f: &FlowRecord) -> u16 {
     f.classification.as_ref().map_or(0, |c| c.counted_protocol())
 }
 
-/// A flow's category id (0 when not classified).
-pub(super) fn flow_category(f: &FlowRecord) -> u32 {
-    f.classification.as_ref().map_or(0, |c| c.category)
-}
-
 /// `proto.ndpi`: `master.app`, `app`, or `Unknown`.
 pub(super) fn flow_l7_name(sc: &Scope, f: &FlowRecord) -> String {
     match (&f.classification, sc.names) {
@@ -247,15 +252,6 @@ pub(super) fn flow_l7_name(sc: &Scope, f: &FlowRecord) -> String {
         (None, _) => "Unknown".into(),
     }
 }
-
-/// TODO(engine): `FlowRecord.hash_id` (contract 3); until then every flow reports 0 and lookups by
-/// `(key, hash_id)` match on the key alone.
-pub(super) fn flow_hash_id(_f: &FlowRecord) -> u64 {
-    0
-}
-
-/// Whether [`flow_hash_id`] is the engine's (false until contract 3 lands).
-pub(super) const HASH_IDS_KNOWN: bool = false;
 
 /// Traffic of one protocol (or category) from one host's point of view.
 #[derive(Debug, Clone, Copy, Default)]
@@ -268,30 +264,57 @@ pub(super) struct ProtoAcc {
 }
 
 impl ProtoAcc {
-    fn add(&mut self, sent: Counters, rcvd: Counters, first_ns: u64, last_ns: u64) {
+    fn add(&mut self, sent: Counters, rcvd: Counters, first_ns: u64, last_ns: u64, flows: u32) {
         if self.flows == 0 || first_ns < self.first_ns {
             self.first_ns = first_ns;
         }
         self.last_ns = self.last_ns.max(last_ns);
         self.sent.merge(&sent);
         self.rcvd.merge(&rcvd);
-        self.flows += 1;
+        self.flows += flows;
     }
 }
 
-/// What a host's active flows tell about it beyond the engine's host counters.
-/// TODO(engine): per-host L7 and DSCP come from `Host.l7`/`Host.dscp` (contract 3), which also count ended
-/// flows; until then they are computed from the active flows here.
+/// A host's per-application traffic (the engine's `Host.l7`: ended and active flows).
+pub(super) fn host_l7(h: &Host) -> BTreeMap<u16, ProtoAcc> {
+    h.l7.iter()
+        .map(|(id, a)| {
+            let acc = ProtoAcc {
+                sent: a.sent,
+                rcvd: a.rcvd,
+                first_ns: a.first_seen_ns,
+                last_ns: a.last_seen_ns,
+                flows: a.flows,
+            };
+            (*id, acc)
+        })
+        .collect()
+}
+
+/// Per-category traffic: each application under its nDPI default category (as ntopng's
+/// `get_ndpi_proto_category`).
+pub(super) fn categories_of(sc: &Scope, l7: &BTreeMap<u16, ProtoAcc>) -> BTreeMap<u32, ProtoAcc> {
+    let mut out: BTreeMap<u32, ProtoAcc> = BTreeMap::new();
+    for (id, a) in l7 {
+        let cat = sc.names.map_or(0, |n| n.protocol_category(*id));
+        out.entry(cat).or_default().add(a.sent, a.rcvd, a.first_ns, a.last_ns, a.flows);
+    }
+    out
+}
+
+/// What a host's active flows tell about it beyond the engine's host tables.
 #[derive(Debug, Default)]
 pub(super) struct HostFlowStats {
-    pub l7: BTreeMap<u16, ProtoAcc>,
-    pub categories: BTreeMap<u32, ProtoAcc>,
     pub l4: BTreeMap<u8, ProtoAcc>,
     pub peers_as_client: HashSet<Addr>,
     pub peers_as_server: HashSet<Addr>,
     /// `"tcp:443" -> "TLS"`.
     pub server_ports: BTreeMap<String, String>,
     pub contacted_ports: BTreeMap<String, String>,
+    /// TCP sequence issues of the packets the host sent / received.
+    /// TODO(engine): no per-host TCP counters; the active flows' only (ended flows are not counted).
+    pub tcp_sent: TcpStats,
+    pub tcp_rcvd: TcpStats,
 }
 
 /// One pass over the active flows for the hosts in `wanted` (all hosts when `None`).
@@ -300,17 +323,17 @@ pub(super) fn host_flow_stats(sc: &Scope, wanted: Option<&HashSet<HostKey>>) -> 
     for f in &sc.snap().flows {
         let cli = HostKey { addr: f.client.0, vlan: f.vlan };
         let srv = HostKey { addr: f.server.0, vlan: f.vlan };
-        let l7 = flow_l7(f);
-        let cat = flow_category(f);
         for (key, is_client) in [(cli, true), (srv, false)] {
             if wanted.is_some_and(|w| !w.contains(&key)) {
                 continue;
             }
             let (sent, rcvd) = if is_client { (f.cli2srv, f.srv2cli) } else { (f.srv2cli, f.cli2srv) };
+            let (tcp_sent, tcp_rcvd) =
+                if is_client { (&f.cli2srv_tcp, &f.srv2cli_tcp) } else { (&f.srv2cli_tcp, &f.cli2srv_tcp) };
             let st = out.entry(key).or_default();
-            st.l7.entry(l7).or_default().add(sent, rcvd, f.first_seen_ns, f.last_seen_ns);
-            st.categories.entry(cat).or_default().add(sent, rcvd, f.first_seen_ns, f.last_seen_ns);
-            st.l4.entry(f.l4_proto).or_default().add(sent, rcvd, f.first_seen_ns, f.last_seen_ns);
+            st.l4.entry(f.l4_proto).or_default().add(sent, rcvd, f.first_seen_ns, f.last_seen_ns, 1);
+            st.tcp_sent.merge(tcp_sent);
+            st.tcp_rcvd.merge(tcp_rcvd);
             let port = format!("{}:{}", l4_name(f.l4_proto).to_ascii_lowercase(), f.server.1);
             if is_client {
                 st.peers_as_client.insert(f.server.0);
@@ -332,6 +355,15 @@ fn set_dir(t: &Table, prefix: &str, sent: &Counters, rcvd: &Counters) -> mlua::R
     Ok(())
 }
 
+/// Seconds of activity; 0 when the times are not known (the interface's counters have none).
+fn acc_duration(a: &ProtoAcc) -> u64 {
+    if a.last_ns == 0 {
+        0
+    } else {
+        duration(a.first_ns, a.last_ns)
+    }
+}
+
 /// `ndpi` of a host or interface: `{[app] = {breed, bytes.sent, bytes.rcvd, packets.sent, packets.rcvd,
 /// duration, num_flows}}`.
 pub(super) fn ndpi_table(lua: &Lua, sc: &Scope, l7: &BTreeMap<u16, ProtoAcc>) -> mlua::Result<Table> {
@@ -340,7 +372,7 @@ pub(super) fn ndpi_table(lua: &Lua, sc: &Scope, l7: &BTreeMap<u16, ProtoAcc>) ->
         let e = lua.create_table()?;
         e.raw_set("breed", sc.breed(*id))?;
         set_dir(&e, "", &a.sent, &a.rcvd)?;
-        e.raw_set("duration", duration(a.first_ns, a.last_ns))?;
+        e.raw_set("duration", acc_duration(a))?;
         e.raw_set("num_flows", a.flows)?;
         t.raw_set(sc.proto_name(*id), e)?;
     }
@@ -356,17 +388,66 @@ pub(super) fn categories_table(lua: &Lua, sc: &Scope, cats: &BTreeMap<u32, Proto
         e.raw_set("bytes", a.sent.bytes + a.rcvd.bytes)?;
         e.raw_set("bytes.sent", a.sent.bytes)?;
         e.raw_set("bytes.rcvd", a.rcvd.bytes)?;
-        e.raw_set("duration", duration(a.first_ns, a.last_ns))?;
+        e.raw_set("duration", acc_duration(a))?;
         t.raw_set(sc.category_name(*id), e)?;
     }
     Ok(t)
 }
 
-pub(super) fn tcp_packet_stats(lua: &Lua) -> mlua::Result<Table> {
-    // TODO(engine): per-host TCP retransmissions/out-of-order/lost/keep-alive.
+/// `tcpPacketStats`: `{retransmissions, out_of_order, lost, keep_alive}`.
+pub(super) fn tcp_packet_stats(lua: &Lua, s: &TcpStats) -> mlua::Result<Table> {
     let t = lua.create_table()?;
-    for k in ["retransmissions", "out_of_order", "lost", "keep_alive"] {
-        t.raw_set(k, 0)?;
+    t.raw_set("retransmissions", s.retransmissions)?;
+    t.raw_set("out_of_order", s.out_of_order)?;
+    t.raw_set("lost", s.lost)?;
+    t.raw_set("keep_alive", s.keep_alive)?;
+    Ok(t)
+}
+
+/// The DiffServ class name of a code point (`cs0`, `af41`, `ef`, ...), as ntopng keys its DSCP tables.
+pub(super) fn dscp_class(code: u8) -> Option<&'static str> {
+    Some(match code {
+        0 => "cs0",
+        1 => "le",
+        8 => "cs1",
+        10 => "af11",
+        12 => "af12",
+        14 => "af13",
+        16 => "cs2",
+        18 => "af21",
+        20 => "af22",
+        22 => "af23",
+        24 => "cs3",
+        26 => "af31",
+        28 => "af32",
+        30 => "af33",
+        32 => "cs4",
+        34 => "af41",
+        36 => "af42",
+        38 => "af43",
+        40 => "cs5",
+        44 => "va",
+        46 => "ef",
+        48 => "cs6",
+        56 => "cs7",
+        _ => return None,
+    })
+}
+
+/// `dscp`: `{[class] = {bytes.sent, bytes.rcvd, packets.sent, packets.rcvd}}` for the code points with
+/// traffic; a code point without a class name is keyed by its number.
+pub(super) fn dscp_table(lua: &Lua, by_code: impl IntoIterator<Item = (u8, DirCounters)>) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    for (code, d) in by_code {
+        if d.sent.packets + d.rcvd.packets == 0 {
+            continue;
+        }
+        let e = lua.create_table()?;
+        set_dir(&e, "", &d.sent, &d.rcvd)?;
+        match dscp_class(code) {
+            Some(name) => t.raw_set(name, e)?,
+            None => t.raw_set(code, e)?,
+        }
     }
     Ok(t)
 }
@@ -410,8 +491,8 @@ pub(super) fn host_table(
     t.raw_set("systemhost", false)?;
     t.raw_set("is_multicast", multicast)?;
     t.raw_set("is_broadcast", broadcast)?;
-    // TODO(engine): L2 broadcast-domain membership, DHCP, blacklists.
-    t.raw_set("broadcast_domain_host", false)?;
+    t.raw_set("broadcast_domain_host", sc.in_bcast_domain(&h.key.addr))?;
+    // TODO(engine): DHCP, blacklists.
     t.raw_set("dhcpHost", false)?;
     t.raw_set("is_blacklisted", false)?;
     t.raw_set("crawlerBotScannerHost", false)?;
@@ -476,15 +557,15 @@ pub(super) fn host_table(
     t.raw_set("num_flow_alerts", 0)?;
     t.raw_set("unreachable_flows.as_client", 0)?;
     t.raw_set("unreachable_flows.as_server", 0)?;
-    t.raw_set("tcpPacketStats.sent", tcp_packet_stats(lua)?)?;
-    t.raw_set("tcpPacketStats.rcvd", tcp_packet_stats(lua)?)?;
-    // TODO(engine): Host.dscp (contract 3).
-    t.raw_set("dscp", lua.create_table()?)?;
     let empty = HostFlowStats::default();
     let fs = fs.unwrap_or(&empty);
-    t.raw_set("ndpi", ndpi_table(lua, sc, &fs.l7)?)?;
-    t.raw_set("ndpi_categories", categories_table(lua, sc, &fs.categories)?)?;
-    t.raw_set("bytes.ndpi.unknown", fs.l7.get(&0).map_or(0, |a| a.sent.bytes + a.rcvd.bytes))?;
+    t.raw_set("tcpPacketStats.sent", tcp_packet_stats(lua, &fs.tcp_sent)?)?;
+    t.raw_set("tcpPacketStats.rcvd", tcp_packet_stats(lua, &fs.tcp_rcvd)?)?;
+    t.raw_set("dscp", dscp_table(lua, h.dscp.iter().map(|(c, d)| (*c, *d)))?)?;
+    let l7 = host_l7(h);
+    t.raw_set("ndpi", ndpi_table(lua, sc, &l7)?)?;
+    t.raw_set("ndpi_categories", categories_table(lua, sc, &categories_of(sc, &l7))?)?;
+    t.raw_set("bytes.ndpi.unknown", l7.get(&0).map_or(0, |a| a.sent.bytes + a.rcvd.bytes))?;
     for (proto, name) in [(6u8, "tcp"), (17, "udp"), (1, "icmp")] {
         let a = fs.l4.get(&proto).copied().unwrap_or_default();
         set_dir(&t, &format!("{name}."), &a.sent, &a.rcvd)?;
@@ -541,7 +622,7 @@ pub(super) fn flow_table(lua: &Lua, sc: &Scope, f: &FlowRecord) -> mlua::Result<
     )?;
     t.raw_set("confidence", confidence)?;
     t.raw_set("ntopng.key", f.ntopng_key)?;
-    t.raw_set("hash_entry_id", flow_hash_id(f))?;
+    t.raw_set("hash_entry_id", f.hash_id)?;
     // detailed
     t.raw_set("flow_swapped", f.swapped)?;
     t.raw_set("flow_source", 0)?;
@@ -551,7 +632,7 @@ pub(super) fn flow_table(lua: &Lua, sc: &Scope, f: &FlowRecord) -> mlua::Result<
         t.raw_set(format!("{side}.private"), is_private(a.to_ip()))?;
         t.raw_set(format!("{side}.systemhost"), false)?;
         t.raw_set(format!("{side}.blacklisted"), false)?;
-        t.raw_set(format!("{side}.broadcast_domain_host"), false)?;
+        t.raw_set(format!("{side}.broadcast_domain_host"), sc.in_bcast_domain(a))?;
         t.raw_set(format!("{side}.dhcpHost"), false)?;
         t.raw_set(format!("{side}.mac"), mac_string(mac))?;
         t.raw_set(format!("{side}.network_id"), sc.network_of(a).map_or(-1, i32::from))?;
@@ -601,10 +682,12 @@ pub(super) fn flow_table(lua: &Lua, sc: &Scope, f: &FlowRecord) -> mlua::Result<
         t.raw_set(format!("{dir}.last"), 0)?;
         t.raw_set(format!("{dir}.throughput_bps"), 0.0)?;
         t.raw_set(format!("{dir}.throughput_pps"), 0.0)?;
-        // TODO(engine): FlowRecord TCP stats (contract 3).
-        for k in ["retransmissions", "out_of_order", "lost", "keep_alive"] {
-            t.raw_set(format!("{dir}.{k}"), 0)?;
-        }
+    }
+    for (dir, s) in [("cli2srv", &f.cli2srv_tcp), ("srv2cli", &f.srv2cli_tcp)] {
+        t.raw_set(format!("{dir}.retransmissions"), s.retransmissions)?;
+        t.raw_set(format!("{dir}.out_of_order"), s.out_of_order)?;
+        t.raw_set(format!("{dir}.lost"), s.lost)?;
+        t.raw_set(format!("{dir}.keep_alive"), s.keep_alive)?;
     }
     if f.l4_proto == 6 {
         use ntopng_engine::flow::tcp_flags::{ACK, FIN, RST, SYN};
@@ -618,7 +701,8 @@ pub(super) fn flow_table(lua: &Lua, sc: &Scope, f: &FlowRecord) -> mlua::Result<
         t.raw_set("tcp_connecting", all & SYN != 0 && !established && !reset)?;
         t.raw_set("tcp_closed", closed)?;
         t.raw_set("tcp_reset", reset)?;
-        t.raw_set("tcp.seq_problems", false)?;
+        let issues = |s: &TcpStats| s.retransmissions + s.out_of_order + s.lost;
+        t.raw_set("tcp.seq_problems", issues(&f.cli2srv_tcp) + issues(&f.srv2cli_tcp) > 0)?;
         t.raw_set("tcp.nw_latency.client", 0.0)?;
         t.raw_set("tcp.nw_latency.server", 0.0)?;
         t.raw_set("tcp.appl_latency", 0.0)?;
@@ -627,10 +711,10 @@ pub(super) fn flow_table(lua: &Lua, sc: &Scope, f: &FlowRecord) -> mlua::Result<
     score.raw_set("flow_score", 0)?;
     t.raw_set("score", score)?;
     let tos = lua.create_table()?;
-    for side in ["client", "server"] {
+    for (side, dscp) in [("client", f.cli2srv_dscp), ("server", f.srv2cli_dscp)] {
         let d = lua.create_table()?;
-        // TODO(engine): FlowRecord cli2srv_dscp / srv2cli_dscp (contract 3).
-        d.raw_set("DSCP", 0)?;
+        d.raw_set("DSCP", dscp)?;
+        // TODO(engine): ECN bits are not kept.
         d.raw_set("ECN", 0)?;
         tos.raw_set(side, d)?;
     }
