@@ -12,6 +12,7 @@ PACKAGES=(
   iproute2 tcpreplay ethtool      # live capture: namespaces, veth pairs, replays, NIC set-up
   redis-server                    # ntopng-store tests run the Redis backend against a private server
   curl                            # REST calls from --test-script hooks and the demo
+  openssl                         # the HTTPS tests make a self-signed certificate with the openssl CLI
   python3 python3-venv            # the official ntopng Python client (PyPI), run by the REST tests
   chromium                        # headless browser: tests/dashboard.rs renders httpdocs/ and checks its DOM
 )

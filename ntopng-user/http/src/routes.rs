@@ -31,6 +31,8 @@ pub struct State {
     version: String,
     /// `session_<http port>_<https port>`.
     cookie: String,
+    /// The port HTTPS is served on, 0 when it is not: plain-HTTP requests to `/` are sent there.
+    https_port: u16,
 }
 
 impl State {
@@ -44,6 +46,7 @@ impl State {
             scriptdir: cfg.lua.dirs().scriptdir.clone(),
             version: cfg.version.clone(),
             cookie: format!("session_{http_port}_{https_port}"),
+            https_port,
         }
     }
 }
@@ -89,6 +92,7 @@ pub async fn handle(req: HttpRequest, payload: web::Payload, st: web::Data<State
     };
     let decoded = url_decode_path(&path);
     match decoded.as_str() {
+        "/" if st.https_port != 0 && !req.app_config().secure() => to_https(&req, &st),
         "/" => root(&st),
         "/authorize.html" => authorize(&req, &body, &st).await,
         "/lua/login.lua" => {
@@ -178,6 +182,27 @@ fn root(st: &State) -> HttpResponse {
     } else {
         answer(envelope::NOT_FOUND, "/", &st.version)
     }
+}
+
+/// ntopng sends a plain-HTTP request for `/` to its HTTPS server (same host name, the `-W` port).
+fn to_https(req: &HttpRequest, st: &State) -> HttpResponse {
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).and_then(host_name);
+    let host = host.unwrap_or_else(|| match req.app_config().local_addr().ip() {
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    });
+    redirect(st, "/", &format!("https://{host}:{}/", st.https_port))
+}
+
+/// The host part of a `Host` header (`name`, `name:port`, `[v6]:port`); `None` for anything else.
+fn host_name(h: &str) -> Option<String> {
+    let name = match h.strip_prefix('[') {
+        Some(rest) => &h[..rest.find(']')? + 2],
+        None => h.split(':').next()?,
+    };
+    let ok = !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']'));
+    ok.then(|| name.to_string())
 }
 
 fn cookies(headers: &HeaderMap) -> BTreeMap<String, String> {
@@ -442,7 +467,8 @@ async fn serve_authed(
         }
     }
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    r.server.insert("HTTP_HOST".into(), format!("http://{host}"));
+    let scheme = if req.app_config().secure() { "https" } else { "http" };
+    r.server.insert("HTTP_HOST".into(), format!("{scheme}://{host}"));
     r.server.insert("REMOTE_ADDR".into(), peer_ip(&req).map(|p| p.to_string()).unwrap_or_default());
     r.server.insert("REMOTE_USER".into(), a.user.clone());
     r.server.insert(

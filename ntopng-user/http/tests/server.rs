@@ -1,6 +1,8 @@
 //! The web server over real loopback HTTP: a temp install dir with test scripts, a real pool, users on the
 //! embedded store, and a tiny HTTP/1.1 client.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
@@ -11,74 +13,13 @@ use ntopng_http::{start_on, HttpConfig, HttpHandle, LoginMode};
 use ntopng_lua::{Dirs, LuaPool, PoolConfig};
 use ntopng_store::KvStore;
 
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
+use common::{exchange, parse, Reply};
 
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-    /// The `name=value` of the Set-Cookie header.
-    fn cookie(&self) -> Option<(String, String)> {
-        let c = self.header("set-cookie")?;
-        let kv = c.split(';').next()?;
-        let (k, v) = kv.split_once('=')?;
-        Some((k.to_string(), v.to_string()))
-    }
-}
-
-/// One request, `Connection: close`, read to the end.
+/// One request over plain TCP.
 fn send(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-    let mut s = TcpStream::connect(addr).unwrap();
+    let s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    if !body.is_empty() || method == "POST" {
-        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    let _ = s.write_all(body); // a server refusing a large body may close early
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    parse(&raw)
-}
-
-fn parse(raw: &[u8]) -> Reply {
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response head");
-    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> =
-        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
-    let mut body = raw[end + 4..].to_vec();
-    let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    if chunked {
-        let mut out = Vec::new();
-        let mut rest = &body[..];
-        loop {
-            let nl = rest.windows(2).position(|w| w == b"\r\n").unwrap();
-            let n = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16).unwrap();
-            if n == 0 {
-                break;
-            }
-            out.extend_from_slice(&rest[nl + 2..nl + 2 + n]);
-            rest = &rest[nl + 4 + n..];
-        }
-        body = out;
-    }
-    Reply { status, headers, body }
+    exchange(s, &addr.to_string(), method, target, headers, body)
 }
 
 fn get(addr: SocketAddr, target: &str, headers: &[(&str, &str)]) -> Reply {
@@ -158,7 +99,7 @@ fn env(login: LoginMode) -> Env {
     let cfg = HttpConfig {
         http: Some("127.0.0.1:0".into()),
         https: None,
-        cert_dir: install.join("httpdocs/ssl"),
+        data_dir: data.clone(),
         login,
         httpdocs: install.join("httpdocs"),
         lua,
@@ -524,7 +465,7 @@ fn listen_errors_are_clear() {
     let cfg = |w: &str| HttpConfig {
         http: Some(w.into()),
         https: None,
-        cert_dir: dir.path().into(),
+        data_dir: dir.path().into(),
         login: LoginMode::Enabled,
         httpdocs: dir.path().into(),
         lua: lua.clone(),

@@ -19,7 +19,8 @@ pub struct Cli {
     #[arg(short = 'w', long = "http-port", default_value = "3000")]
     pub http_port: String,
 
-    /// HTTPS port (0 = disabled).
+    /// HTTPS port (0 = disabled); served with the certificate <data dir>/ssl/ntopng-cert.pem or
+    /// <httpdocs>/ssl/ntopng-cert.pem (certificate and key in one PEM).
     #[arg(short = 'W', long = "https-port", default_value = "0")]
     pub https_port: String,
 

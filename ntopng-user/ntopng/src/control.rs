@@ -62,14 +62,15 @@ impl ControlPlane {
             Some("0") => LoginMode::DisabledLocalhost,
             _ => LoginMode::Enabled,
         };
-        let port = |p: &str| (p != "0").then(|| p.to_string());
-        let http = match (port(&cli.http_port), port(&cli.https_port)) {
-            (None, None) => None,
-            (http, https) => Some(
+        let off = |p: &str| p == "0";
+        let http = match (off(&cli.http_port), off(&cli.https_port)) {
+            (true, true) => None,
+            // `-w 0` is passed as is: `None` would mean ntopng's default, 3000.
+            _ => Some(
                 ntopng_http::start(HttpConfig {
-                    http,
-                    https,
-                    cert_dir: dirs.httpdocs.join("ssl"),
+                    http: Some(cli.http_port.clone()),
+                    https: Some(cli.https_port.clone()),
+                    data_dir: cli.data_dir.clone(),
                     login,
                     httpdocs: dirs.httpdocs.clone(),
                     lua: pool.clone(),
