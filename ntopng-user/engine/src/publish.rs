@@ -27,6 +27,9 @@ struct Building {
     spent: Duration,
 }
 
+/// How long what readers asked for is remembered when building the next view.
+const RECENT_WANTS: Duration = Duration::from_secs(60);
+
 /// Table slots copied between two looks at the clock.
 const STEP: usize = 64;
 /// The longest a busy worker copies in one go before going back to its packets: a large table is
@@ -232,6 +235,13 @@ impl Publisher {
                 return (c.view.clone(), c.fresh);
             }
         }
+        // Readers of different parts take turns (flow lists, host lists, interface pages): asking
+        // for what the previous view held as well lets one view serve them all until it ages,
+        // instead of each request rebuilding a view the previous one just dropped.
+        let want = match cache.as_ref() {
+            Some(c) if c.at.elapsed() < RECENT_WANTS => want.union(c.covers),
+            _ => want,
+        };
         let fresh = last || self.ask(want, timeout);
         let shares: Vec<Arc<Snapshot>> =
             self.slots.iter().map(|s| s.view.lock().expect("publisher slot").clone()).collect();
