@@ -66,47 +66,17 @@ QUEUES=${QUEUES:-1}
 SETTLE_MS=${SETTLE_MS:-1500}
 KEEP_INPUTS=${KEEP_INPUTS:-0}
 
-say() { echo "== [$(date +%T)] $*" >&2; }
-die() {
-  echo "run-live.sh: $*" >&2
-  exit 1
-}
-skip() {
-  echo "SKIP run-live.sh: $*" >&2
-  exit 0
-}
-
-[ "$(id -u)" -eq 0 ] || skip "live capture needs root (network namespaces, XDP, AF_PACKET)"
-command -v ip >/dev/null || skip "iproute2 (ip) is missing"
+SCRIPT=run-live.sh
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 # ---------------------------------------------------------------------------------------------
-# The namespace: created first (to skip early when unavailable), removed on any exit.
+# The namespace: created first (to skip early when unavailable), removed on any exit with every process
+# started in it (bench/lib.sh).
 
-NS=ntopng-bench-live-$$
-MON=mon0 # the monitored end
-INJ=inj0 # the end tcpreplay writes into
-declare -A STARTED # pids of the processes this script started in the namespace, until reaped
-# Kills what is still running of them (only our own children: a pid is checked to be a child of this
-# shell before it is signalled), then deletes the namespace.
-cleanup() {
-  local p
-  for p in "${!STARTED[@]}"; do
-    [ "$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $2}')" = "$$" ] && kill -KILL "$p" 2>/dev/null
-    wait "$p" 2>/dev/null || true
-  done
-  ip netns del "$NS" 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace (ip netns add)"
-nsx() { ip netns exec "$NS" "$@"; }
-# No IPv6 autoconfiguration chatter on the links (as tests/netns.rs).
-nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-nsx sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-nsx ip link add "$MON" numrxqueues "$QUEUES" numtxqueues "$QUEUES" type veth peer name "$INJ" \
-  numrxqueues "$QUEUES" numtxqueues "$QUEUES"
-nsx ip link set "$MON" up
-nsx ip link set "$INJ" up
+LOGS=$OUT_DIR/logs
+mkdir -p "$LOGS"
+netns_up "$QUEUES"
 
 # ---------------------------------------------------------------------------------------------
 # Tools.
@@ -117,10 +87,6 @@ RESULTS=$OUT_DIR/results.md
 mkdir -p "$IN" "$LOGS" "$OUT_DIR/bin"
 rm -f "$LOGS"/*
 
-apt_install() {
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$LOGS/apt.log" 2>&1 \
-    || { apt-get update -qq >>"$LOGS/apt.log" 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$LOGS/apt.log" 2>&1; }
-}
 if ! command -v tcpreplay >/dev/null; then
   say "tcpreplay missing: apt-get install tcpreplay"
   apt_install tcpreplay || die "cannot install tcpreplay (see $LOGS/apt.log)"
@@ -137,15 +103,7 @@ fi
 
 # Build (retried while someone else's edit does not compile), then private copies of the binaries.
 REL=$ROOT/target/release
-deadline=$((SECONDS + BUILD_WAIT))
-until cargo build --release -p ntopng -p ntopng-bench --bin ntopng --bin pcapgen --bin pcapsplit >"$LOGS/build.log" 2>&1; do
-  if ((SECONDS >= deadline)); then
-    tail -30 "$LOGS/build.log" >&2
-    die "build failed (see $LOGS/build.log)"
-  fi
-  say "build failed (files may be mid-edit, see $LOGS/build.log): retrying in 30 s"
-  sleep 30
-done
+build_release "$BUILD_WAIT" -p ntopng -p ntopng-bench --bin ntopng --bin pcapgen --bin pcapsplit
 for b in ntopng pcapgen pcapsplit; do cp "$REL/$b" "$OUT_DIR/bin/$b"; done
 NTOPNG=$OUT_DIR/bin/ntopng PCAPGEN=$OUT_DIR/bin/pcapgen PCAPSPLIT=$OUT_DIR/bin/pcapsplit
 say "built ntopng, pcapgen, pcapsplit (copied to $OUT_DIR/bin)"
