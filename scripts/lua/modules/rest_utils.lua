@@ -165,6 +165,35 @@ function rest_utils.answer(rc_const, payload, extra_headers)
 end
 
 -- A non-JSON answer: `text` sent as it is with the constant's HTTP status.
+-- The `ifid` request parameter of an interface-scoped endpoint, or nil after answering INVALID_INTERFACE
+-- (rest_v2.md §3: a missing or empty ifid is an error; an unknown one falls back to the first interface).
+-- Use: `local ifid = rest_utils.ifid_or_answer(params) if not ifid then return end`.
+function rest_utils.ifid_or_answer(params)
+  local ifid = params["ifid"]
+  if ifid == nil or ifid == "" then
+    rest_utils.answer(rest_utils.consts.err.invalid_interface)
+    return nil
+  end
+  return ifid
+end
+
+-- The host named by `host` (ip or ip@vlan) and `vlan` on the selected interface, as
+-- interface.getHostInfo returns it (and the parsed host info), or nil after answering INVALID_ARGUMENTS
+-- (no host given) or NOT_FOUND (not in memory). Needs lua_utils (url2hostinfo).
+function rest_utils.host_or_answer(params)
+  local info = url2hostinfo(params)
+  if info == nil then
+    rest_utils.answer(rest_utils.consts.err.invalid_args)
+    return nil
+  end
+  local host = interface.getHostInfo(info.host, info.vlan)
+  if host == nil then
+    rest_utils.answer(rest_utils.consts.err.not_found)
+    return nil
+  end
+  return host, info
+end
+
 function rest_utils.vanilla_payload_response(rc_const, text, content_type, extra_headers)
   check_rc(rc_const, "rest_utils.vanilla_payload_response")
   if direct_mode then

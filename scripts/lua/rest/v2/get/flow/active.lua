@@ -13,11 +13,8 @@ local rest_utils = require("rest_utils")
 -- by flow_utils.getFlowsFilter().
 local flow_utils = require("flow_utils")
 
-local ifid = _GET["ifid"]
-if isEmptyString(ifid) then
-  rest_utils.answer(rest_utils.consts.err.invalid_interface)
-  return
-end
+local ifid = rest_utils.ifid_or_answer(_GET)
+if not ifid then return end
 
 local function num(v) return tonumber(v) or 0 end
 

@@ -12,11 +12,8 @@ local rest_utils = require("rest_utils")
 -- column_vlan, column_num_flows, column_num_dropped_flows, column_traffic, column_thpt, column_queries),
 -- descending unless sortOrder=asc.
 
-local ifid = _GET["ifid"]
-if isEmptyString(ifid) then
-  rest_utils.answer(rest_utils.consts.err.invalid_interface)
-  return
-end
+local ifid = rest_utils.ifid_or_answer(_GET)
+if not ifid then return end
 
 local function param(name)
   local v = _GET[name]

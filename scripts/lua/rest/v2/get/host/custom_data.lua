@@ -9,11 +9,8 @@ local rest_utils = require("rest_utils")
 
 -- Selected fields of one host (§4.12). `field_alias` = comma list of `field` or `field=alias`
 -- (fields are Host::lua keys such as "ip" or "bytes.rcvd").
-local ifid = _GET["ifid"]
-if isEmptyString(ifid) then
-  rest_utils.answer(rest_utils.consts.err.invalid_interface)
-  return
-end
+local ifid = rest_utils.ifid_or_answer(_GET)
+if not ifid then return end
 local info = url2hostinfo(_GET)
 if info == nil or isEmptyString(_GET["field_alias"]) then
   rest_utils.answer(rest_utils.consts.err.invalid_args)

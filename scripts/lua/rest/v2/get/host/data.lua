@@ -11,23 +11,11 @@ local rest_utils = require("rest_utils")
 -- `host_stats` (default on), `host_stats_flows` (adds the host's active flows), `limit` (max flows).
 local flow_utils = require("flow_utils")
 
-local ifid = _GET["ifid"]
-if isEmptyString(ifid) then
-  rest_utils.answer(rest_utils.consts.err.invalid_interface)
-  return
-end
-local info = url2hostinfo(_GET)
-if info == nil then
-  rest_utils.answer(rest_utils.consts.err.invalid_args)
-  return
-end
-
+local ifid = rest_utils.ifid_or_answer(_GET)
+if not ifid then return end
 interface.select(ifid)
-local host = interface.getHostInfo(info.host, info.vlan)
-if host == nil then
-  rest_utils.answer(rest_utils.consts.err.not_found)
-  return
-end
+local host, info = rest_utils.host_or_answer(_GET)
+if not host then return end
 
 local host_stats = _GET["host_stats"]
 local res = {}

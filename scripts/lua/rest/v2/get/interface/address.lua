@@ -8,11 +8,8 @@ require "lua_utils"
 local rest_utils = require("rest_utils")
 
 -- The IP addresses of an interface (§4.6): {addresses = [...]}; none for a pcap file.
-local ifid = _GET["ifid"]
-if isEmptyString(ifid) then
-  rest_utils.answer(rest_utils.consts.err.invalid_interface)
-  return
-end
+local ifid = rest_utils.ifid_or_answer(_GET)
+if not ifid then return end
 
 interface.select(ifid)
 local addresses = {}

@@ -164,11 +164,8 @@ if _GET["iffilter"] == "all" then
   return
 end
 
-local ifid = _GET["ifid"]
-if isEmptyString(ifid) then
-  rest_utils.answer(rest_utils.consts.err.invalid_interface)
-  return
-end
+local ifid = rest_utils.ifid_or_answer(_GET)
+if not ifid then return end
 
 interface.select(ifid)
 rest_utils.answer(rest_utils.consts.success.ok, builder(ifid, interface.getStats()))

@@ -14,11 +14,8 @@ if not isAdministrator() then
   return
 end
 
-local ifid = _GET["ifid"]
-if isEmptyString(ifid) then
-  rest_utils.answer(rest_utils.consts.err.invalid_interface)
-  return
-end
+local ifid = rest_utils.ifid_or_answer(_GET)
+if not ifid then return end
 local custom_name = _GET["custom_name"]
 if custom_name == nil then
   rest_utils.answer(rest_utils.consts.err.invalid_args)

@@ -10,11 +10,8 @@ local rest_utils = require("rest_utils")
 -- Active flows per L4 protocol (§4.14): [{id = <IP protocol number>, count}], by id.
 local l4_protocol_list = require("l4_protocol_list")
 
-local ifid = _GET["ifid"]
-if isEmptyString(ifid) then
-  rest_utils.answer(rest_utils.consts.err.invalid_interface)
-  return
-end
+local ifid = rest_utils.ifid_or_answer(_GET)
+if not ifid then return end
 
 interface.select(ifid)
 local stats = interface.getActiveFlowsStats() or {}

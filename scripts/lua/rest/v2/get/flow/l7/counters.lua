@@ -8,11 +8,8 @@ require "lua_utils"
 local rest_utils = require("rest_utils")
 
 -- Active flows per application (§4.15): [{name, count}] sorted by name (case-sensitive).
-local ifid = _GET["ifid"]
-if isEmptyString(ifid) then
-  rest_utils.answer(rest_utils.consts.err.invalid_interface)
-  return
-end
+local ifid = rest_utils.ifid_or_answer(_GET)
+if not ifid then return end
 
 interface.select(ifid)
 local stats = interface.getActiveFlowsStats() or {}

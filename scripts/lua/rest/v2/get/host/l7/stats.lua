@@ -12,23 +12,11 @@ local rest_utils = require("rest_utils")
 local stats_utils = require("stats_utils")
 local l7_stats = require("l7_stats")
 
-local ifid = _GET["ifid"]
-if isEmptyString(ifid) then
-  rest_utils.answer(rest_utils.consts.err.invalid_interface)
-  return
-end
-local info = url2hostinfo(_GET)
-if info == nil then
-  rest_utils.answer(rest_utils.consts.err.invalid_args)
-  return
-end
-
+local ifid = rest_utils.ifid_or_answer(_GET)
+if not ifid then return end
 interface.select(ifid)
-local host = interface.getHostInfo(info.host, info.vlan)
-if host == nil then
-  rest_utils.answer(rest_utils.consts.err.not_found)
-  return
-end
+local host = rest_utils.host_or_answer(_GET)
+if not host then return end
 
 local items = l7_stats.items(host["ndpi"], host["ndpi_categories"],
   _GET["breed"] == "true", _GET["ndpi_category"] == "true", true)

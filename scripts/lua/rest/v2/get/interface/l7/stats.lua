@@ -12,11 +12,8 @@ local rest_utils = require("rest_utils")
 local stats_utils = require("stats_utils")
 local l7_stats = require("l7_stats")
 
-local ifid = _GET["ifid"]
-if isEmptyString(ifid) then
-  rest_utils.answer(rest_utils.consts.err.invalid_interface)
-  return
-end
+local ifid = rest_utils.ifid_or_answer(_GET)
+if not ifid then return end
 
 local mode = _GET["ndpistats_mode"]
 if mode ~= "count" and mode ~= "sinceStartup" then

@@ -10,11 +10,8 @@ local rest_utils = require("rest_utils")
 -- Top local talkers of an interface: see modules/top_talkers.lua. `ifid`.
 local top_talkers = require("top_talkers")
 
-local ifid = _GET["ifid"]
-if isEmptyString(ifid) then
-  rest_utils.answer(rest_utils.consts.err.invalid_interface)
-  return
-end
+local ifid = rest_utils.ifid_or_answer(_GET)
+if not ifid then return end
 
 interface.select(ifid)
 rest_utils.answer(rest_utils.consts.success.ok, top_talkers.list(interface.getLocalHostsInfo))
