@@ -90,3 +90,38 @@ fn seed_examples_run_unchanged_as_user_scripts() {
     }
     assert!(d.stop());
 }
+
+/// `-2` (scripts dir) and `-1` (httpdocs) override the install dir's, as ntopng's options do: a user's
+/// script in the given scripts dir is served at its URL, and a page in the given document root is served.
+#[test]
+fn scripts_and_httpdocs_dirs_override_the_install_dir() {
+    let Some(pcaps) = shared_pcaps("-1/-2 dirs") else { return };
+    let cap = pcaps.join("ntopng-e2e/test_01.pcap");
+    let dir = scratch_dir("dirs-override");
+    let scripts = dir.join("my-scripts");
+    copy_tree(&repo().join("scripts"), &scripts);
+    let user = scripts.join("lua/rest/v2/get/my/hello.lua");
+    std::fs::create_dir_all(user.parent().unwrap()).unwrap();
+    std::fs::write(
+        &user,
+        "local dirs = ntop.getDirs()\npackage.path = dirs.installdir .. \"/scripts/lua/modules/?.lua;\" .. package.path\n\
+         local rest_utils = require(\"rest_utils\")\ninterface.select(\"0\")\n\
+         rest_utils.answer(rest_utils.consts.success.ok, {packets = interface.getStats().stats.packets, scriptdir = dirs.scriptdir})\n",
+    )
+    .unwrap();
+    let docs = dir.join("my-docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(docs.join("hello.txt"), "served from -1\n").unwrap();
+    let mut d = Daemon::start(
+        &["-i", cap.to_str().unwrap(), "--disable-login=1", "-2", scripts.to_str().unwrap(), "-1", docs.to_str().unwrap()],
+        &dir.join("data"),
+    );
+    d.wait_capture_read();
+    let (iface, _) = d.rest_ok("/lua/rest/v2/get/interface/data.lua?ifid=0", &Auth::None);
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/get/my/hello.lua", &Auth::None);
+    assert_eq!(rsp["packets"], iface["packets"], "{rsp}");
+    assert_eq!(Path::new(rsp["scriptdir"].as_str().unwrap()).canonicalize().unwrap(), scripts.canonicalize().unwrap());
+    let r = d.get("/hello.txt", &Auth::None);
+    assert_eq!((r.status, r.body.as_str()), (200, "served from -1\n"));
+    assert!(d.stop());
+}
