@@ -142,46 +142,62 @@ fn matches(sc: &Scope, q: &FlowQuery, f: &FlowRecord) -> bool {
         }
 }
 
-fn sort_flows(sc: &Scope, flows: &mut [&FlowRecord], column: &str, a2z: bool) {
+/// Orders `flows` by `column` (ntopng's names, `column_` prefix optional; bytes by default), ascending when
+/// `a2z`, so that its first `needed` entries are the first `needed` of the full order: a page near the top
+/// of a large table costs a partial selection, not a full sort.
+fn sort_flows(sc: &Scope, flows: &mut [&FlowRecord], column: &str, a2z: bool, needed: usize) {
     let col = column.strip_prefix("column_").unwrap_or(column);
-    let tie = |x: &&FlowRecord, y: &&FlowRecord| {
+    let tie = |x: &FlowRecord, y: &FlowRecord| {
         x.ntopng_key.cmp(&y.ntopng_key).then(x.first_seen_ns.cmp(&y.first_seen_ns)).then(x.client.cmp(&y.client))
     };
     let bytes = |f: &FlowRecord| f.cli2srv.bytes + f.srv2cli.bytes;
-    let by = |flows: &mut [&FlowRecord], cmp: &dyn Fn(&FlowRecord, &FlowRecord) -> Ordering| {
-        flows.sort_by(|x, y| cmp(x, y).then_with(|| tie(x, y)))
-    };
-    match col {
-        "client" => by(flows, &|x, y| x.client.cmp(&y.client)),
-        "server" => by(flows, &|x, y| x.server.cmp(&y.server)),
-        "vlan" => by(flows, &|x, y| x.vlan.cmp(&y.vlan)),
-        "proto_l4" => by(flows, &|x, y| shapes::l4_name(x.l4_proto).cmp(shapes::l4_name(y.l4_proto))),
+    fn info(f: &FlowRecord) -> Option<&str> {
+        f.classification.as_ref().and_then(|c| c.host_name())
+    }
+    let key: &dyn Fn(&FlowRecord, &FlowRecord) -> Ordering = match col {
+        "client" => &|x, y| x.client.cmp(&y.client),
+        "server" => &|x, y| x.server.cmp(&y.server),
+        "vlan" => &|x, y| x.vlan.cmp(&y.vlan),
+        "proto_l4" => &|x, y| shapes::l4_name(x.l4_proto).cmp(shapes::l4_name(y.l4_proto)),
         "ndpi" | "protocol" | "application" => {
+            // Names are built once per flow, then the whole list is sorted on them.
             let mut named: Vec<(String, &FlowRecord)> =
                 flows.iter().map(|f| (shapes::flow_l7_name(sc, f), *f)).collect();
-            named.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| tie(x, y)));
+            named.sort_by(|(a, x), (b, y)| {
+                let o = a.cmp(b).then_with(|| tie(x, y));
+                if a2z { o } else { o.reverse() }
+            });
             for (slot, (_, f)) in flows.iter_mut().zip(named) {
                 *slot = f;
             }
+            return;
         }
-        "duration" => by(flows, &|x, y| {
+        "duration" => &|x, y| {
             shapes::duration(x.first_seen_ns, x.last_seen_ns).cmp(&shapes::duration(y.first_seen_ns, y.last_seen_ns))
-        }),
-        "first_seen" => by(flows, &|x, y| x.first_seen_ns.cmp(&y.first_seen_ns)),
-        "last_seen" => by(flows, &|x, y| x.last_seen_ns.cmp(&y.last_seen_ns)),
-        "packets" => {
-            by(flows, &|x, y| (x.cli2srv.packets + x.srv2cli.packets).cmp(&(y.cli2srv.packets + y.srv2cli.packets)))
-        }
-        "info" => by(flows, &|x, y| {
-            let info = |f: &FlowRecord| f.classification.as_ref().and_then(|c| c.host_name().map(str::to_string));
-            info(x).cmp(&info(y))
-        }),
-        "key" => by(flows, &|_, _| Ordering::Equal),
+        },
+        "first_seen" => &|x, y| x.first_seen_ns.cmp(&y.first_seen_ns),
+        "last_seen" => &|x, y| x.last_seen_ns.cmp(&y.last_seen_ns),
+        "packets" => &|x, y| (x.cli2srv.packets + x.srv2cli.packets).cmp(&(y.cli2srv.packets + y.srv2cli.packets)),
+        "info" => &|x, y| info(x).cmp(&info(y)),
+        "key" => &|_, _| Ordering::Equal,
         // bytes, the default (empty or unknown column); score, thpt and latencies are neutral today.
-        _ => by(flows, &|x, y| bytes(x).cmp(&bytes(y))),
-    }
-    if !a2z {
-        flows.reverse();
+        _ => &|x, y| bytes(x).cmp(&bytes(y)),
+    };
+    let order = |x: &&FlowRecord, y: &&FlowRecord| {
+        let o = key(x, y).then_with(|| tie(x, y));
+        if a2z {
+            o
+        } else {
+            o.reverse()
+        }
+    };
+    if needed < flows.len() / 2 {
+        if needed > 0 {
+            flows.select_nth_unstable_by(needed - 1, order);
+            flows[..needed].sort_by(order);
+        }
+    } else {
+        flows.sort_by(order);
     }
 }
 
@@ -189,7 +205,8 @@ fn sort_flows(sc: &Scope, flows: &mut [&FlowRecord], column: &str, a2z: bool) {
 fn flows_info(lua: &Lua, sc: &Scope, q: &FlowQuery) -> mlua::Result<Table> {
     let mut list: Vec<&FlowRecord> = sc.snap().flows.iter().filter(|f| matches(sc, q, f)).collect();
     let total = list.len();
-    sort_flows(sc, &mut list, &q.sort, q.a2z);
+    let needed = q.max_hits.map_or(total, |n| (q.skip as usize).saturating_add(n as usize)).min(total);
+    sort_flows(sc, &mut list, &q.sort, q.a2z, needed);
     let flows = lua.create_table()?;
     let page = list.into_iter().skip(q.skip as usize).take(q.max_hits.map_or(usize::MAX, |n| n as usize));
     for (i, f) in page.enumerate() {
