@@ -41,10 +41,13 @@ function flowdb_rest.answer(params, kind, clauses)
   for _, c in ipairs(clauses) do
     q[c] = given(params[c])
   end
-  local rows, err, why = interface.execSQLQuery(q)
-  if rows == nil then
-    local rc = (why == "invalid") and rest_utils.consts.err.invalid_args or rest_utils.consts.err.internal_error
-    rest_utils.extended_answer(rc, {}, { error = err })
+  local ok, rows = pcall(interface.execSQLQuery, q)
+  if not ok then
+    -- "<where>: interface.execSQLQuery: invalid query: <why>" or "...: query failed: <why>"
+    local msg = tostring(rows)
+    local why = msg:match("invalid query: (.*)$")
+    local rc = why and rest_utils.consts.err.invalid_args or rest_utils.consts.err.internal_error
+    rest_utils.extended_answer(rc, {}, { error = why or msg:match("query failed: (.*)$") or msg })
     return
   end
   rest_utils.answer(rest_utils.consts.success.ok, rows)

@@ -10,13 +10,14 @@ use crate::flowdb_view::{FlowDbError, FlowDbQueryKind};
 
 pub(crate) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     let c = ctx.clone();
-    // interface.execSQLQuery({kind = "flows"|"topk", ifid, begin, end, <clauses>}) -> rows
-    // | nil, message, "invalid"|"failed". A SQL string is refused: queries are made of allow-listed clauses.
+    // interface.execSQLQuery({kind = "flows"|"topk", ifid, begin, end, <clauses>}) -> rows. A refused query
+    // raises "interface.execSQLQuery: invalid query: <why>", a store failure "...: query failed: <why>".
+    // A SQL string is refused: queries are made of allow-listed clauses.
     r.add("interface", "execSQLQuery", move |lua: &Lua, a: &Args| {
         let Some(db) = c.flowdb.as_ref() else {
             return Err(a.fail("no flow database: start ntopng with -F sqlite"));
         };
-        let t = match a.value(0) {
+        let t = match a.value(1) {
             Value::Table(t) => t,
             Value::String(_) => {
                 return Err(a.fail(
@@ -43,7 +44,7 @@ pub(crate) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
             Some("topk") => FlowDbQueryKind::Topk,
             Some(other) => return Err(a.fail(format!("unknown query kind \"{other}\" (flows or topk)"))),
         };
-        let (out, err, why) = match db.query(kind, &params) {
+        match db.query(kind, &params) {
             Ok(rows) => {
                 let list = lua.create_table()?;
                 for (i, row) in rows.rows.iter().enumerate() {
@@ -53,11 +54,10 @@ pub(crate) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
                     }
                     list.raw_set(i + 1, r)?;
                 }
-                (Value::Table(list), Value::Nil, Value::Nil)
+                Ok(list)
             }
-            Err(FlowDbError::Invalid(m)) => (Value::Nil, Value::String(lua.create_string(&m)?), Value::String(lua.create_string("invalid")?)),
-            Err(FlowDbError::Failed(m)) => (Value::Nil, Value::String(lua.create_string(&m)?), Value::String(lua.create_string("failed")?)),
-        };
-        Ok((out, err, why))
+            Err(FlowDbError::Invalid(m)) => Err(a.fail(format!("invalid query: {m}"))),
+            Err(FlowDbError::Failed(m)) => Err(a.fail(format!("query failed: {m}"))),
+        }
     })
 }
