@@ -2,7 +2,7 @@
 //! or the spool file when the channel is full); a writer thread commits them in batched transactions.
 
 use crate::row::FlowRow;
-use crate::spool::Spool;
+use crate::spool::{parse_lines, Spool};
 use crate::store::FlowStore;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 use ndpi::ProtocolNames;
@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
 pub struct SinkConfig {
@@ -62,7 +62,15 @@ pub struct FlowDbSink {
     spool: Arc<Mutex<Spool>>,
     stats: Arc<WriterStats>,
     writer: Option<JoinHandle<()>>,
+    /// Rows the channel refused, appended to the spool in one write when enough are there, when the
+    /// channel takes rows again, after [`SPILL_DELAY`], or on flush.
+    pending: Vec<FlowRow>,
+    pending_since: Option<Instant>,
 }
+
+/// Rows gathered before one append to the spool.
+const SPILL_BATCH: usize = 256;
+const SPILL_DELAY: Duration = Duration::from_secs(1);
 
 impl FlowDbSink {
     /// Starts the writer over `store`; first replays what a previous run left in the spool.
@@ -85,6 +93,8 @@ impl FlowDbSink {
             spool,
             stats,
             writer: Some(writer),
+            pending: Vec::with_capacity(SPILL_BATCH),
+            pending_since: None,
         })
     }
 
@@ -92,13 +102,17 @@ impl FlowDbSink {
         self.stats.clone()
     }
 
-    fn spill(&self, row: FlowRow) {
-        let mut sp = self.spool.lock().unwrap_or_else(|e| e.into_inner());
-        if sp.append(std::slice::from_ref(&row)) == 1 {
-            self.stats.spilled.fetch_add(1, Ordering::Relaxed);
-        } else {
-            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+    fn spill_pending(&mut self) {
+        if self.pending.is_empty() {
+            return;
         }
+        let mut sp = self.spool.lock().unwrap_or_else(|e| e.into_inner());
+        let n = sp.append(&self.pending) as u64;
+        drop(sp);
+        self.stats.spilled.fetch_add(n, Ordering::Relaxed);
+        self.stats.dropped.fetch_add(self.pending.len() as u64 - n, Ordering::Relaxed);
+        self.pending.clear();
+        self.pending_since = None;
     }
 }
 
@@ -114,17 +128,25 @@ impl FlowSink for FlowDbSink {
             return tx.send(Msg::Row(row)).map_err(|_| std::io::Error::other("flowdb writer stopped"));
         }
         match tx.try_send(Msg::Row(row)) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(Msg::Row(r))) | Err(TrySendError::Disconnected(Msg::Row(r))) => {
-                self.spill(r);
-                Ok(())
+            Ok(()) => {
+                // The writer keeps up again: what waited goes to the spool, which it replays.
+                self.spill_pending();
             }
-            Err(_) => Ok(()),
+            Err(TrySendError::Full(Msg::Row(r))) | Err(TrySendError::Disconnected(Msg::Row(r))) => {
+                self.pending.push(r);
+                let since = *self.pending_since.get_or_insert_with(Instant::now);
+                if self.pending.len() >= SPILL_BATCH || since.elapsed() >= SPILL_DELAY {
+                    self.spill_pending();
+                }
+            }
+            Err(_) => {}
         }
+        Ok(())
     }
 
     /// Waits until everything written so far is committed.
     fn flush(&mut self) -> std::io::Result<()> {
+        self.spill_pending();
         let (ack_tx, ack_rx) = bounded(1);
         let tx = self.tx.as_ref().expect("writer running");
         tx.send(Msg::Flush(ack_tx)).map_err(|_| std::io::Error::other("flowdb writer stopped"))?;
@@ -143,6 +165,7 @@ impl FlowSink for FlowDbSink {
 
 impl Drop for FlowDbSink {
     fn drop(&mut self) {
+        self.spill_pending();
         self.tx = None;
         if let Some(w) = self.writer.take() {
             let _ = w.join();
@@ -241,7 +264,8 @@ impl Writer {
             }
             return false;
         }
-        let (rows, next) = match sp.read_from(off, self.batch_rows) {
+        // About batch_rows rows (a spooled row is ~500 bytes of JSON); parsed after the lock is released.
+        let (bytes, next) = match sp.read_lines(off, self.batch_rows * 512) {
             Ok(x) => x,
             Err(e) => {
                 log::error!("flow spool: {e}");
@@ -249,6 +273,7 @@ impl Writer {
             }
         };
         drop(sp);
+        let rows = parse_lines(&bytes);
         match self.store.insert(&rows, Some(next)) {
             Ok(()) => {
                 self.stats.committed.fetch_add(rows.len() as u64, Ordering::Relaxed);

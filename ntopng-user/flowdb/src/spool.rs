@@ -79,32 +79,27 @@ impl Spool {
         n
     }
 
-    /// Up to `max_rows` complete rows from `offset`, and the offset after them.
-    pub fn read_from(&self, offset: u64, max_rows: usize) -> std::io::Result<(Vec<FlowRow>, u64)> {
-        let mut rows = Vec::new();
-        let mut off = offset;
-        let mut buf = vec![0u8; 1 << 20];
-        while rows.len() < max_rows && off < self.len {
-            let n = ((self.len - off) as usize).min(buf.len());
-            self.file.read_exact_at(&mut buf[..n], off)?;
-            let mut start = 0;
-            while rows.len() < max_rows {
-                let Some(p) = buf[start..n].iter().position(|b| *b == b'\n') else { break };
-                match serde_json::from_slice::<FlowRow>(&buf[start..start + p]) {
-                    Ok(r) => rows.push(r),
-                    Err(e) => log::error!("flow spool: bad line skipped: {e}"),
-                }
-                start += p + 1;
-            }
-            if start == 0 {
-                // A line longer than the buffer cannot be a row: skip to the end.
-                log::error!("flow spool: oversized line skipped");
-                off = self.len;
-                break;
-            }
-            off += start as u64;
+    /// The complete lines from `offset`, at most about `max_bytes` of them (at least one line), and the
+    /// offset after them. Parsing happens outside the spool's lock ([`parse_lines`]).
+    pub fn read_lines(&self, offset: u64, max_bytes: usize) -> std::io::Result<(Vec<u8>, u64)> {
+        if offset >= self.len {
+            return Ok((Vec::new(), offset));
         }
-        Ok((rows, off))
+        let mut want = ((self.len - offset) as usize).min(max_bytes.max(1));
+        loop {
+            let mut buf = vec![0u8; want];
+            self.file.read_exact_at(&mut buf, offset)?;
+            if let Some(p) = buf.iter().rposition(|b| *b == b'\n') {
+                buf.truncate(p + 1);
+                let next = offset + buf.len() as u64;
+                return Ok((buf, next));
+            }
+            if offset + want as u64 >= self.len {
+                // No newline up to the end: cannot happen (appends are whole lines); skip it.
+                return Ok((Vec::new(), self.len));
+            }
+            want = (want * 2).min((self.len - offset) as usize);
+        }
     }
 
     /// Empties the file.
@@ -113,4 +108,18 @@ impl Spool {
         self.len = 0;
         Ok(())
     }
+}
+
+/// The rows of complete JSON lines; a line that does not parse is logged and skipped.
+pub fn parse_lines(buf: &[u8]) -> Vec<FlowRow> {
+    buf.split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| match serde_json::from_slice::<FlowRow>(l) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                log::error!("flow spool: bad line skipped: {e}");
+                None
+            }
+        })
+        .collect()
 }

@@ -300,3 +300,38 @@ fn injection_attempts_read_and_change_nothing_else() {
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(files.iter().all(|f| f.starts_with("flows.")), "{files:?}");
 }
+
+/// Ingest rate through the sink (run: cargo test [--release] -p ntopng-flowdb --test store -- --ignored
+/// --nocapture ingest_rate). Prints flows/s committed, with the writer's batching.
+#[test]
+#[ignore]
+fn ingest_rate() {
+    let n = 500_000u32;
+    let records: Vec<FlowRecord> = (0..n).map(record).collect();
+    for blocking in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let mut c = SinkConfig::new(dir.path().to_path_buf());
+        c.blocking = blocking;
+        let mut sink = FlowDbSink::start(store.clone(), c).unwrap();
+        let t = std::time::Instant::now();
+        for r in &records {
+            sink.write(r, None).unwrap();
+        }
+        let handed = t.elapsed();
+        sink.flush().unwrap();
+        let all = t.elapsed();
+        let st = sink.stats();
+        assert_eq!(store.count().unwrap(), n as u64);
+        eprintln!(
+            "{} sink: {n} flows handed over in {:.2} s ({:.0}/s), committed in {:.2} s: {:.0} flows/s; {} spilled, {} transactions",
+            if blocking { "blocking" } else { "non-blocking" },
+            handed.as_secs_f64(),
+            n as f64 / handed.as_secs_f64(),
+            all.as_secs_f64(),
+            n as f64 / all.as_secs_f64(),
+            st.spilled.load(Ordering::Relaxed),
+            st.transactions.load(Ordering::Relaxed),
+        );
+    }
+}
