@@ -150,6 +150,8 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), COLUMNS.len());
+        // history.md §3.2 lists 83 columns.
+        assert_eq!(COLUMNS.len(), 83);
         assert_eq!(column("ipv4_src_addr").unwrap().kind, Kind::Ipv4);
         assert!(column("sqlite_master").is_none());
     }
