@@ -38,8 +38,8 @@ pub struct SqliteStore {
     reader: Mutex<Connection>,
 }
 
-/// The functions a query may call (the SQL names [`query`] generates).
-const QUERY_FUNCTIONS: [&str; 6] = ["sum", "count", "max", "min", "avg", "ntop_ipv4_ntoa"];
+/// The functions a query may call (the SQL names [`query`] generates; SQLite runs `LIKE` as a function).
+const QUERY_FUNCTIONS: [&str; 7] = ["sum", "count", "max", "min", "avg", "ntop_ipv4_ntoa", "like"];
 
 fn ipv4_ntoa(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("ntop_ipv4_ntoa", 1, FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC, |ctx| {
@@ -91,7 +91,10 @@ impl SqliteStore {
         let store_err = |e: rusqlite::Error| QueryError::Store(format!("flow query failed: {e}"));
         let mut stmt = conn.prepare(&st.sql).map_err(|e| match e {
             // The authorizer refused something: the tree let through what it should not have.
-            rusqlite::Error::SqliteFailure(f, m) if f.code == rusqlite::ErrorCode::AuthorizationForStatementDenied => {
+            rusqlite::Error::SqliteFailure(f, m)
+                if f.code == rusqlite::ErrorCode::AuthorizationForStatementDenied
+                    || m.as_deref().is_some_and(|m| m.contains("not authorized")) =>
+            {
                 QueryError::Invalid(format!("query not authorized: {}", m.unwrap_or_default()))
             }
             e => store_err(e),
