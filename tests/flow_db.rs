@@ -40,7 +40,8 @@ fn tuple(f: &Value) -> String {
 }
 
 fn db_rows(dir: &Path, sql: &str) -> Vec<Vec<String>> {
-    let c = rusqlite::Connection::open_with_flags(dir.join("flows.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let c = rusqlite::Connection::open_with_flags(dir.join("flows.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
     let mut st = c.prepare(sql).unwrap();
     let n = st.column_count();
     let rows = st
@@ -68,7 +69,11 @@ fn stored_flows_equal_the_dump_and_answer_queries() {
     let dir = scratch_dir("flowdb");
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let flows = dump_flows(&cap, &["-F", "sqlite", "-d", data.to_str().unwrap(), "-m", "192.168.1.0/24"], &dir.join("flows.jsonl"));
+    let flows = dump_flows(
+        &cap,
+        &["-F", "sqlite", "-d", data.to_str().unwrap(), "-m", "192.168.1.0/24"],
+        &dir.join("flows.jsonl"),
+    );
     assert!(flows.len() > 100);
 
     // Stored rows = dumped flows: one row per flow with its bytes, packets and L7 protocol.
@@ -82,7 +87,12 @@ fn stored_flows_equal_the_dump_and_answer_queries() {
     );
     let mut want: BTreeMap<String, Vec<(u64, u64, u64, u64)>> = BTreeMap::new();
     for f in &flows {
-        want.entry(tuple(f)).or_default().push((num(&f["bytes"]), num(&f["packets"]), l7(f), num(&f["cli2srv"]["bytes"])));
+        want.entry(tuple(f)).or_default().push((
+            num(&f["bytes"]),
+            num(&f["packets"]),
+            l7(f),
+            num(&f["cli2srv"]["bytes"]),
+        ));
     }
     let mut got: BTreeMap<String, Vec<(u64, u64, u64, u64)>> = BTreeMap::new();
     for r in &stored {
@@ -110,13 +120,19 @@ fn stored_flows_equal_the_dump_and_answer_queries() {
     const FLOWS: &str = "/lua/pro/rest/v2/get/db/flows.lua";
     const TOPK: &str = "/lua/pro/rest/v2/get/db/topk_flows.lua";
 
-    let (s, v) = post(FLOWS, json!({"ifid": 0, "epoch_begin": b, "epoch_end": e,
-        "select_clause": "COUNT(*) AS n, SUM(TOTAL_BYTES) AS bytes, SUM(PACKETS) AS packets"}));
+    let (s, v) = post(
+        FLOWS,
+        json!({"ifid": 0, "epoch_begin": b, "epoch_end": e,
+        "select_clause": "COUNT(*) AS n, SUM(TOTAL_BYTES) AS bytes, SUM(PACKETS) AS packets"}),
+    );
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["rc"], 0);
     let total_bytes: u64 = flows.iter().map(|f| num(&f["bytes"])).sum();
     let total_packets: u64 = flows.iter().map(|f| num(&f["packets"])).sum();
-    assert_eq!(v["rsp"], json!([{"n": flows.len().to_string(), "bytes": total_bytes.to_string(), "packets": total_packets.to_string()}]));
+    assert_eq!(
+        v["rsp"],
+        json!([{"n": flows.len().to_string(), "bytes": total_bytes.to_string(), "packets": total_packets.to_string()}])
+    );
 
     // Bytes per L7 protocol, top 5.
     let mut per_l7: HashMap<u64, u64> = HashMap::new();
@@ -126,9 +142,12 @@ fn stored_flows_equal_the_dump_and_answer_queries() {
     let mut want: Vec<(u64, u64)> = per_l7.into_iter().collect();
     want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     want.truncate(5);
-    let (_, v) = post(FLOWS, json!({"ifid": "0", "epoch_begin": b, "epoch_end": e,
+    let (_, v) = post(
+        FLOWS,
+        json!({"ifid": "0", "epoch_begin": b, "epoch_end": e,
         "select_clause": "L7_PROTO, SUM(TOTAL_BYTES) AS bytes", "group_by_clause": "L7_PROTO",
-        "order_by_clause": "bytes DESC, L7_PROTO", "maxhits_clause": 5}));
+        "order_by_clause": "bytes DESC, L7_PROTO", "maxhits_clause": 5}),
+    );
     let got: Vec<(u64, u64)> = v["rsp"]
         .as_array()
         .unwrap_or_else(|| panic!("{v}"))
@@ -145,15 +164,19 @@ fn stored_flows_equal_the_dump_and_answer_queries() {
         e.1 += num(&f["bytes"]);
     }
     let (ip, (n, bytes)) = per_cli.iter().max_by_key(|(ip, (n, _))| (*n, *ip)).unwrap();
-    let (_, v) = post(FLOWS, json!({"ifid": 0, "epoch_begin": b, "epoch_end": e,
+    let (_, v) = post(
+        FLOWS,
+        json!({"ifid": 0, "epoch_begin": b, "epoch_end": e,
         "select_clause": "IPV4_SRC_ADDR, COUNT(*) AS n, SUM(TOTAL_BYTES) AS bytes",
-        "where_clause": format!("IPV4_SRC_ADDR = ('{ip}')"), "group_by_clause": "IPV4_SRC_ADDR"}));
+        "where_clause": format!("IPV4_SRC_ADDR = ('{ip}')"), "group_by_clause": "IPV4_SRC_ADDR"}),
+    );
     assert_eq!(v["rsp"], json!([{"IPV4_SRC_ADDR": ip, "n": n.to_string(), "bytes": bytes.to_string()}]));
 
     // topk_flows with its defaults: (src, dst, L7) by summed bytes, as the Python client calls it (GET).
     let mut per_key: HashMap<(String, String, u64), u64> = HashMap::new();
     for f in flows.iter().filter(|f| f["ip_version"] == 4) {
-        let k = (f["client"]["ip"].as_str().unwrap().to_string(), f["server"]["ip"].as_str().unwrap().to_string(), l7(f));
+        let k =
+            (f["client"]["ip"].as_str().unwrap().to_string(), f["server"]["ip"].as_str().unwrap().to_string(), l7(f));
         *per_key.entry(k).or_default() += num(&f["bytes"]);
     }
     let mut sums: Vec<u64> = per_key.values().copied().collect();
@@ -162,15 +185,21 @@ fn stored_flows_equal_the_dump_and_answer_queries() {
     let got: Vec<u64> = rsp.as_array().unwrap().iter().map(|r| r["BYTES"].as_str().unwrap().parse().unwrap()).collect();
     assert_eq!(got, sums[..5]);
     let top = &rsp[0];
-    let k = (top["IPV4_SRC_ADDR"].as_str().unwrap().to_string(), top["IPV4_DST_ADDR"].as_str().unwrap().to_string(),
-             top["L7_PROTO"].as_str().unwrap().parse::<u64>().unwrap());
+    let k = (
+        top["IPV4_SRC_ADDR"].as_str().unwrap().to_string(),
+        top["IPV4_DST_ADDR"].as_str().unwrap().to_string(),
+        top["L7_PROTO"].as_str().unwrap().parse::<u64>().unwrap(),
+    );
     assert_eq!(per_key[&k], got[0]);
 
     // Refusals: ntopng's envelope, HTTP 400.
     for (body, rc) in [
         (json!({"ifid": 0, "epoch_begin": b, "epoch_end": e, "where_clause": "1=1; DROP TABLE flows"}), -5),
         (json!({"ifid": 0, "epoch_begin": b, "epoch_end": e, "select_clause": "name FROM sqlite_master"}), -5),
-        (json!({"ifid": 0, "epoch_begin": b, "epoch_end": e, "where_clause": "INFO = '' UNION SELECT sql FROM sqlite_master"}), -5),
+        (
+            json!({"ifid": 0, "epoch_begin": b, "epoch_end": e, "where_clause": "INFO = '' UNION SELECT sql FROM sqlite_master"}),
+            -5,
+        ),
         (json!({"ifid": 0, "epoch_begin": b, "epoch_end": e, "order_by_clause": "randomblob(9)"}), -5),
         (json!({"ifid": 0, "select_clause": "*"}), -5),
         (json!({"epoch_begin": b, "epoch_end": e}), -2),
@@ -203,7 +232,11 @@ fn stored_flows_equal_the_dump_and_answer_queries() {
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert!(out.status.success(), "Python client: {text}\n{}", d.log());
         let v4_bytes: u64 = flows.iter().filter(|f| f["ip_version"] == 4).map(|f| num(&f["bytes"])).sum();
-        let dsts = flows.iter().filter(|f| f["ip_version"] == 4).map(|f| f["server"]["ip"].as_str().unwrap()).collect::<std::collections::BTreeSet<_>>();
+        let dsts = flows
+            .iter()
+            .filter(|f| f["ip_version"] == 4)
+            .map(|f| f["server"]["ip"].as_str().unwrap())
+            .collect::<std::collections::BTreeSet<_>>();
         assert!(text.contains(&format!("flows {v4_bytes} {}", dsts.len().min(100))), "{text}");
     }
     assert!(d.stop());
@@ -230,7 +263,17 @@ fn long_capture(dir: &Path, flows: u64) -> PathBuf {
     use ntopng_bench::gen::scenarios::Capture;
     use ntopng_bench::gen::{mix, MixParams, SizeDist};
     let cap = Capture::of(|sink| {
-        mix(sink, &MixParams { flows, packets_per_flow: 2, size: SizeDist::Fixed(64), gap_ns: 2_000_000, keep_flows: false, ..MixParams::default() })
+        mix(
+            sink,
+            &MixParams {
+                flows,
+                packets_per_flow: 2,
+                size: SizeDist::Fixed(64),
+                gap_ns: 2_000_000,
+                keep_flows: false,
+                ..MixParams::default()
+            },
+        )
     });
     let file = dir.join("long.pcap");
     std::fs::write(&file, cap.to_pcap()).unwrap();
@@ -274,7 +317,8 @@ fn kill_9_during_ingest_loses_no_acknowledged_flow() {
 
     // Restart on the same data dir (it must open the database and replay its spool), then stop cleanly.
     let tiny = dir.join("tiny.pcap");
-    std::fs::write(&tiny, ntopng_bench::gen::scenarios::Capture::of(ntopng_bench::gen::scenarios::handshake).to_pcap()).unwrap();
+    std::fs::write(&tiny, ntopng_bench::gen::scenarios::Capture::of(ntopng_bench::gen::scenarios::handshake).to_pcap())
+        .unwrap();
     let out = Command::new(ntopng_bin())
         .arg("-i")
         .arg(&tiny)

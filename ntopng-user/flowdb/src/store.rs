@@ -42,10 +42,15 @@ pub struct SqliteStore {
 const QUERY_FUNCTIONS: [&str; 7] = ["sum", "count", "max", "min", "avg", "ntop_ipv4_ntoa", "like"];
 
 fn ipv4_ntoa(conn: &Connection) -> rusqlite::Result<()> {
-    conn.create_scalar_function("ntop_ipv4_ntoa", 1, FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC, |ctx| {
-        let v: Option<i64> = ctx.get(0)?;
-        Ok(v.map(|n| std::net::Ipv4Addr::from(n as u32).to_string()))
-    })
+    conn.create_scalar_function(
+        "ntop_ipv4_ntoa",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let v: Option<i64> = ctx.get(0)?;
+            Ok(v.map(|n| std::net::Ipv4Addr::from(n as u32).to_string()))
+        },
+    )
 }
 
 /// What a query statement may do: read columns of the flow table, call the listed functions.
@@ -53,7 +58,9 @@ fn authorize(ctx: AuthContext<'_>) -> Authorization {
     match ctx.action {
         AuthAction::Select => Authorization::Allow,
         AuthAction::Read { table_name, .. } if table_name == TABLE => Authorization::Allow,
-        AuthAction::Function { function_name } if QUERY_FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(function_name)) => {
+        AuthAction::Function { function_name }
+            if QUERY_FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(function_name)) =>
+        {
             Authorization::Allow
         }
         _ => Authorization::Deny,
@@ -73,8 +80,9 @@ impl SqliteStore {
         writer.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
         writer.busy_timeout(std::time::Duration::from_secs(5)).map_err(err)?;
         writer.execute_batch(&schema::create_statements()).map_err(err)?;
-        let reader = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(err)?;
+        let reader =
+            Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(err)?;
         reader.busy_timeout(std::time::Duration::from_secs(5)).map_err(err)?;
         ipv4_ntoa(&reader).map_err(err)?;
         reader.authorizer(Some(authorize));

@@ -40,7 +40,11 @@ fn record(i: u32) -> FlowRecord {
     }
 }
 
-fn fill(dir: &std::path::Path, n: u32, cfg: impl FnOnce(&mut SinkConfig)) -> (Arc<SqliteStore>, ntopng_flowdb::WriterStats) {
+fn fill(
+    dir: &std::path::Path,
+    n: u32,
+    cfg: impl FnOnce(&mut SinkConfig),
+) -> (Arc<SqliteStore>, ntopng_flowdb::WriterStats) {
     let store = Arc::new(SqliteStore::open(dir).unwrap());
     let mut c = SinkConfig::new(dir.to_path_buf());
     cfg(&mut c);
@@ -70,9 +74,8 @@ fn rows_in_queries_out() {
 
     // Totals by hand: bytes = sum(100 + i) + 300 * 1000.
     let want: u64 = (0..300u64).map(|i| 100 + i + 1000).sum();
-    let r = store
-        .flows(&FlowQuery { select: Some("SUM(TOTAL_BYTES) AS bytes, COUNT(*) AS n".into()), ..all(0) })
-        .unwrap();
+    let r =
+        store.flows(&FlowQuery { select: Some("SUM(TOTAL_BYTES) AS bytes, COUNT(*) AS n".into()), ..all(0) }).unwrap();
     assert_eq!(r.names, ["bytes", "n"]);
     assert_eq!(r.rows, vec![vec![want.to_string(), "300".to_string()]]);
 
@@ -260,26 +263,14 @@ fn injection_attempts_read_and_change_nothing_else() {
     };
     for w in attempts {
         check(store.flows(&FlowQuery { where_: Some(w.into()), ..all(0) }), w, &mut accepted);
-        check(
-            store.topk(&TopkQuery { where_: Some(w.into()), end: i64::MAX, ..Default::default() }),
-            w,
-            &mut accepted,
-        );
+        check(store.topk(&TopkQuery { where_: Some(w.into()), end: i64::MAX, ..Default::default() }), w, &mut accepted);
         check(store.flows(&FlowQuery { order_by: Some(w.into()), ..all(0) }), w, &mut accepted);
         check(store.flows(&FlowQuery { group_by: Some(w.into()), ..all(0) }), w, &mut accepted);
     }
     for s in selects {
         check(store.flows(&FlowQuery { select: Some(s.into()), ..all(0) }), s, &mut accepted);
-        check(
-            store.topk(&TopkQuery { keys: Some(s.into()), end: i64::MAX, ..Default::default() }),
-            s,
-            &mut accepted,
-        );
-        check(
-            store.topk(&TopkQuery { values: Some(s.into()), end: i64::MAX, ..Default::default() }),
-            s,
-            &mut accepted,
-        );
+        check(store.topk(&TopkQuery { keys: Some(s.into()), end: i64::MAX, ..Default::default() }), s, &mut accepted);
+        check(store.topk(&TopkQuery { values: Some(s.into()), end: i64::MAX, ..Default::default() }), s, &mut accepted);
     }
     // `INFO = '' OR '1'='1'` and the double-quoted variant are legitimate flow filters.
     assert!(accepted >= 2, "{accepted}");

@@ -32,8 +32,7 @@ fn clauses_in_rows_out() {
     let rec = Arc::new(Recorder::default());
     let p: Arc<dyn FlowDbProvider> = rec.clone();
     let env = TestEnv::with(|c| c.flowdb = Some(p));
-    let body = env.ok(
-        r#"
+    let body = env.ok(r#"
 local rows = interface.execSQLQuery({kind = "topk", ifid = 0, begin = 100, ["end"] = 200.0, maxhits_clause = 5,
   select_keys_clause = "IPV4_SRC_ADDR"})
 assert(#rows == 2 and rows[1].IPV4_SRC_ADDR == "10.0.0.1" and rows[1].bytes == "1200" and rows[2].bytes == "")
@@ -46,8 +45,7 @@ assert(not ok and err:find("raw SQL is not accepted", 1, true), err)
 ok, err = pcall(interface.execSQLQuery, {kind = "drop"})
 assert(not ok and err:find("unknown query kind", 1, true), err)
 print("done")
-"#,
-    );
+"#);
     assert_eq!(body.trim(), "done");
     let seen = rec.seen.lock().unwrap();
     // The string and the unknown kind never reached the provider.
@@ -71,12 +69,10 @@ print("done")
 #[test]
 fn without_a_flow_database_it_raises() {
     let env = TestEnv::new();
-    let body = env.ok(
-        r#"
+    let body = env.ok(r#"
 local ok, err = pcall(interface.execSQLQuery, {})
 assert(not ok and err:find("no flow database: start ntopng with -F sqlite", 1, true), err)
 print("done")
-"#,
-    );
+"#);
     assert_eq!(body.trim(), "done");
 }

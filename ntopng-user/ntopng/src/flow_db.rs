@@ -31,7 +31,9 @@ fn int(params: &BTreeMap<String, String>, key: &str) -> Result<i64, FlowDbError>
 fn opt_uint(params: &BTreeMap<String, String>, key: &str) -> Result<Option<u64>, FlowDbError> {
     match params.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| FlowDbError::Invalid(format!("{key}: \"{v}\" is not a positive integer"))),
+        Some(v) => {
+            v.parse().map(Some).map_err(|_| FlowDbError::Invalid(format!("{key}: \"{v}\" is not a positive integer")))
+        }
     }
 }
 

@@ -487,9 +487,9 @@ impl<'a> Parser<'a> {
             ("IPV4STRINGTONUM", Expr::Str(s)) => Ok(Expr::Int(parse_v4(&s, self.what)? as i64)),
             ("IPV6STRINGTONUM", Expr::Str(s)) => Ok(Expr::Str(parse_v6(&s, self.what)?)),
             ("IPV6NUMTOSTRING", e @ Expr::Col(Column { kind: Kind::Ipv6, .. })) => Ok(e),
-            (_, _) => self.err(format!(
-                "{upper}: takes an address literal (StringToNum) or an IPv6 column (IPv6NumToString)"
-            )),
+            (_, _) => {
+                self.err(format!("{upper}: takes an address literal (StringToNum) or an IPv6 column (IPv6NumToString)"))
+            }
         }
     }
 }

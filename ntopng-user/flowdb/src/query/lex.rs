@@ -120,7 +120,8 @@ mod tests {
 
     #[test]
     fn tokens() {
-        let t: Vec<Tok> = lex("a>=1 AND b<>'x''y' OR c = (\"1.2.3.4\")", "w").unwrap().into_iter().map(|s| s.tok).collect();
+        let t: Vec<Tok> =
+            lex("a>=1 AND b<>'x''y' OR c = (\"1.2.3.4\")", "w").unwrap().into_iter().map(|s| s.tok).collect();
         assert_eq!(t[1], Tok::Sym(">="));
         assert_eq!(t[5], Tok::Sym("<>"));
         assert_eq!(t[6], Tok::Str("x'y".into()));

@@ -133,7 +133,8 @@ pub fn flows_statement(q: &FlowQuery) -> Result<Statement, QueryError> {
 /// keys, largest first.
 pub fn topk_statement(q: &TopkQuery) -> Result<Statement, QueryError> {
     let keys = {
-        let mut p = Parser::new(given(&q.keys).unwrap_or("IPV4_SRC_ADDR,IPV4_DST_ADDR,L7_PROTO"), "select_keys_clause", &[])?;
+        let mut p =
+            Parser::new(given(&q.keys).unwrap_or("IPV4_SRC_ADDR,IPV4_DST_ADDR,L7_PROTO"), "select_keys_clause", &[])?;
         let k = p.select_list()?;
         p.expect_end()?;
         k
@@ -147,7 +148,11 @@ pub fn topk_statement(q: &TopkQuery) -> Result<Statement, QueryError> {
         "MAX" => Func::Max,
         "MIN" => Func::Min,
         "AVG" => Func::Avg,
-        other => return Err(QueryError::Invalid(format!("topk_clause: \"{other}\" is not one of SUM, COUNT, MAX, MIN, AVG"))),
+        other => {
+            return Err(QueryError::Invalid(format!(
+                "topk_clause: \"{other}\" is not one of SUM, COUNT, MAX, MIN, AVG"
+            )))
+        }
     };
     let values_src = given(&q.values).unwrap_or("BYTES");
     // `BYTES` is the older name ntopng's defaults still use.
@@ -159,7 +164,9 @@ pub fn topk_statement(q: &TopkQuery) -> Result<Statement, QueryError> {
         let e = p.expr()?;
         p.expect_end()?;
         if e.has_aggregate() {
-            return Err(QueryError::Invalid("select_values_clause: name columns, the topk_clause aggregates them".into()));
+            return Err(QueryError::Invalid(
+                "select_values_clause: name columns, the topk_clause aggregates them".into(),
+            ));
         }
         values.push(Item { expr: Expr::Call(func, Box::new(e)), name });
     }
@@ -193,7 +200,9 @@ fn generate(
             e => g.expr(e),
         }
     }
-    g.sql.push_str(&format!(" FROM \"{TABLE}\" WHERE \"INTERFACE_ID\" = ? AND \"FIRST_SEEN\" >= ? AND \"LAST_SEEN\" <= ?"));
+    g.sql.push_str(&format!(
+        " FROM \"{TABLE}\" WHERE \"INTERFACE_ID\" = ? AND \"FIRST_SEEN\" >= ? AND \"LAST_SEEN\" <= ?"
+    ));
     g.params.extend([Value::Integer(ifid), Value::Integer(begin), Value::Integer(end)]);
     if let Some(f) = filter {
         g.sql.push_str(" AND (");
@@ -335,7 +344,11 @@ mod tests {
         assert_eq!(s.names, ["IPV4_DST_ADDR_FORMATTED", "bytes"]);
         assert!(s.params.contains(&Value::Integer(0xC0A80101)));
         assert!(s.params.contains(&Value::Text("%x'y%".into())));
-        assert!(s.sql.ends_with("GROUP BY ntop_ipv4_ntoa(\"IPV4_DST_ADDR\") ORDER BY SUM(\"TOTAL_BYTES\") DESC LIMIT ?"), "{}", s.sql);
+        assert!(
+            s.sql.ends_with("GROUP BY ntop_ipv4_ntoa(\"IPV4_DST_ADDR\") ORDER BY SUM(\"TOTAL_BYTES\") DESC LIMIT ?"),
+            "{}",
+            s.sql
+        );
     }
 
     #[test]
