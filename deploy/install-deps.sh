@@ -15,6 +15,7 @@ PACKAGES=(
   openssl                         # the HTTPS tests make a self-signed certificate with the openssl CLI
   python3 python3-venv            # the official ntopng Python client (PyPI), run by the REST tests
   chromium                        # headless browser: tests/dashboard.rs renders httpdocs/ and checks its DOM
+  libsqlite3-dev                  # -F sqlite: the flow store links the system SQLite (rusqlite without "bundled")
 )
 
 missing=()

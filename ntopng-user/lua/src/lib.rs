@@ -19,6 +19,7 @@ mod api_list;
 mod args;
 mod bindings;
 pub mod iface_view;
+pub mod flowdb_view;
 mod daemon;
 pub mod json;
 mod luacache;
@@ -28,6 +29,7 @@ mod request;
 mod state;
 mod vm;
 
+pub use flowdb_view::{FlowDbError, FlowDbProvider, FlowDbQueryKind, FlowDbRows};
 pub use iface_view::{IfaceInfo, IfaceView, InterfaceProvider, StaticProvider, ViewNeeds};
 pub use luacache::{CachedValue, LuaCache};
 pub use pool::{Dirs, LuaPool, PoolConfig, PoolError};

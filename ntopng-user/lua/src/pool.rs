@@ -81,6 +81,8 @@ pub struct PoolConfig {
     /// The monitored interfaces, behind `interface.*` and `network.*`. None: those bindings raise
     /// "no interface" errors.
     pub interfaces: Option<Arc<dyn InterfaceProvider>>,
+    /// The stored flows behind `interface.execSQLQuery` (`-F sqlite`). None: it raises an error.
+    pub flowdb: Option<Arc<dyn crate::flowdb_view::FlowDbProvider>>,
 }
 
 impl PoolConfig {
@@ -102,6 +104,7 @@ impl PoolConfig {
             lua_cache: None,
             users: None,
             interfaces: None,
+            flowdb: None,
         }
     }
 }
@@ -186,6 +189,7 @@ impl LuaPool {
             memory_limit: cfg.memory_limit,
             users: cfg.users,
             interfaces: cfg.interfaces,
+            flowdb: cfg.flowdb,
         };
         let size = cfg.vms.max(1);
         let mut vms = Vec::with_capacity(size);

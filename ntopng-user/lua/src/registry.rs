@@ -297,6 +297,8 @@ pub(crate) const IMPLEMENTED: &[(&str, &str, &str)] = &[
     ("interface", "findFlowByKeyAndHashId", "matches on the key and, when given, the hash entry id"),
     ("interface", "findFlowByTuple", "either direction; nil when absent"),
     ("interface", "getFlowKey", "ntopng's symmetric flow key"),
+    // interface: stored flows (bindings/flowdb.rs)
+    ("interface", "execSQLQuery", "`-F sqlite` only; takes a table `{kind = \"flows\"|\"topk\", ifid, begin, end, <clauses of get/db/flows.lua or topk_flows.lua>}`, never raw SQL (a string is refused): the clauses are parsed against the flows table's columns and a few functions; returns an array of `{[column] = \"value\"}`; raises `invalid query: <why>` or `query failed: <why>`"),
     // interface: MACs
     ("interface", "getActiveMacs", "array of MAC strings"),
     ("interface", "getMacsInfo", "params table or `(sortColumn, perPage, toSkip, a2z, sourceMacsOnly)`; `{numMacs, macs = {...}}`"),

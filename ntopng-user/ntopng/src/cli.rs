@@ -52,7 +52,8 @@ pub struct Cli {
     #[arg(short = 'p', long = "ndpi-protocols")]
     pub ndpi_protocols: Option<PathBuf>,
 
-    /// Flow export, e.g. `jsonl;/path/flows.jsonl`. Repeatable.
+    /// Flow export: `jsonl;/path/flows.jsonl`, or `sqlite[;<dir>]` (the flow database, in the data dir
+    /// unless a directory is given; queried by /lua/pro/rest/v2/get/db/flows.lua). Repeatable.
     #[arg(short = 'F', long = "dump-flows", action = ArgAction::Append)]
     pub dump_flows: Vec<String>,
 

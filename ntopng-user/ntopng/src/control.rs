@@ -29,6 +29,7 @@ impl ControlPlane {
         dirs: &InstallDirs,
         interfaces: Arc<Interfaces>,
         local_networks: Vec<String>,
+        flow_store: Option<Arc<ntopng_flowdb::SqliteStore>>,
     ) -> Result<ControlPlane, String> {
         std::fs::create_dir_all(&cli.data_dir).map_err(|e| format!("-d {}: {e}", cli.data_dir.display()))?;
         let store: Arc<dyn KvStore> = Arc::from(
@@ -51,6 +52,7 @@ impl ControlPlane {
         pc.vms = LUA_VMS;
         pc.interfaces = Some(interfaces);
         pc.users = Some(users.clone());
+        pc.flowdb = flow_store.map(|s| Arc::new(crate::flow_db::FlowDbQueries(s)) as Arc<dyn ntopng_lua::FlowDbProvider>);
         pc.instance_name = cli.instance_name.clone();
         pc.local_networks = local_networks;
         pc.prefs = prefs(cli);
@@ -110,6 +112,7 @@ fn prefs(cli: &Cli) -> Map<String, Value> {
         "https_port": cli.https_port,
         "is_dump_flows_enabled": !cli.dump_flows.is_empty(),
         "is_dump_flows_to_clickhouse_enabled": false,
+        "is_dump_flows_to_sqlite_enabled": cli.dump_flows.iter().any(|s| s.trim() == "sqlite" || s.trim().starts_with("sqlite;")),
         "is_login_disabled": matches!(cli.disable_login.as_deref(), Some("1")),
         "instance_name": cli.instance_name.clone().unwrap_or_default(),
         "data_dir": cli.data_dir.display().to_string(),

@@ -4,6 +4,7 @@
 mod cli;
 mod config_file;
 mod control;
+mod flow_db;
 mod install_dirs;
 mod interfaces;
 mod test_scripts;
@@ -142,10 +143,16 @@ fn run(cli: Cli) -> Result<(), String> {
         None => None,
     };
     let mut sinks: Vec<Box<dyn FlowSink>> = Vec::new();
+    let mut flow_store = None;
     for spec in &cli.dump_flows {
         match parse_dump_spec(spec)? {
             DumpSpec::Jsonl(path) => {
                 sinks.push(Box::new(JsonlSink::create(&path).map_err(|e| format!("-F {spec}: {e}"))?));
+            }
+            DumpSpec::Sqlite(dir) => {
+                let (store, sink) = flow_db::open(dir, &cli.data_dir, !any_live)?;
+                flow_store = Some(store);
+                sinks.push(Box::new(sink));
             }
         }
     }
@@ -183,7 +190,7 @@ fn run(cli: Cli) -> Result<(), String> {
     }
     let registry = Arc::new(registry);
     let control = match &install {
-        Some(dirs) => Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased)?),
+        Some(dirs) => Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased, flow_store.clone())?),
         None => None,
     };
     if let Some(cmd) = &cli.test_script_pre {

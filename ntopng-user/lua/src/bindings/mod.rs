@@ -3,6 +3,7 @@
 //! [`crate::registry`], and every function listed there must be registered, or VM creation fails.
 
 mod cache;
+mod flowdb;
 mod flows;
 mod hosts;
 mod interface;
@@ -44,6 +45,7 @@ pub(crate) struct Ctx {
     pub start_time: SystemTime,
     pub users: Option<Arc<ntopng_auth::Users>>,
     pub interfaces: Option<Arc<dyn crate::iface_view::InterfaceProvider>>,
+    pub flowdb: Option<Arc<dyn crate::flowdb_view::FlowDbProvider>>,
     pub daemon: Arc<crate::daemon::Daemon>,
 }
 
@@ -170,6 +172,7 @@ pub(crate) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     files::install(r, ctx)?;
     netutils::install(r, ctx)?;
     httpclient::install(r, ctx)?;
+    flowdb::install(r, ctx)?;
     Ok(())
 }
 

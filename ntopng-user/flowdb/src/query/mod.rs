@@ -1,0 +1,388 @@
+//! The clauses of ntopng's historical flow endpoints (`get/db/flows.lua`, `get/db/topk_flows.lua`) parsed
+//! into an allow-listed tree ([`ast`]) and turned into one SQLite `SELECT` over the `flows` table whose
+//! literals are all bind parameters. Whatever the tree cannot express is refused with
+//! [`QueryError::Invalid`], which the REST layer answers with 400 and ntopng's envelope.
+
+mod ast;
+mod lex;
+
+use crate::schema::{Kind, TABLE};
+use ast::{Expr, Func, Item, Parser};
+use rusqlite::types::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryError {
+    /// The request is not acceptable (a 4xx for the caller); the message says why.
+    Invalid(String),
+    /// The store failed.
+    Store(String),
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QueryError::Invalid(m) | QueryError::Store(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+/// Rows returned by default and at most.
+pub const DEFAULT_MAXHITS: u64 = 10;
+pub const MAX_MAXHITS: u64 = 100_000;
+
+/// The parameters of `get/db/flows.lua`. Empty strings count as absent.
+#[derive(Debug, Clone, Default)]
+pub struct FlowQuery {
+    pub ifid: i64,
+    /// `begin_time_clause` / `epoch_begin`: flows with `FIRST_SEEN >= begin` ...
+    pub begin: i64,
+    /// ... and `LAST_SEEN <= end`.
+    pub end: i64,
+    /// Default `*`.
+    pub select: Option<String>,
+    pub where_: Option<String>,
+    pub group_by: Option<String>,
+    pub order_by: Option<String>,
+    /// Default 10.
+    pub maxhits: Option<u64>,
+}
+
+/// The parameters of `get/db/topk_flows.lua`.
+#[derive(Debug, Clone, Default)]
+pub struct TopkQuery {
+    pub ifid: i64,
+    pub begin: i64,
+    pub end: i64,
+    /// Default `IPV4_SRC_ADDR,IPV4_DST_ADDR,L7_PROTO`.
+    pub keys: Option<String>,
+    /// Default `BYTES` (ntopng's name for `TOTAL_BYTES`).
+    pub values: Option<String>,
+    /// `SUM` (default), `COUNT`, `MAX`, `MIN` or `AVG`.
+    pub topk: Option<String>,
+    pub where_: Option<String>,
+    pub maxhits: Option<u64>,
+}
+
+/// A generated statement: SQL text with `?` placeholders, their values, and the names of the result columns.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub sql: String,
+    pub params: Vec<Value>,
+    pub names: Vec<String>,
+}
+
+fn given(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn maxhits(m: Option<u64>) -> Result<u64, QueryError> {
+    match m.unwrap_or(DEFAULT_MAXHITS) {
+        0 => Err(QueryError::Invalid("maxhits_clause: must be at least 1".into())),
+        n if n > MAX_MAXHITS => Err(QueryError::Invalid(format!("maxhits_clause: at most {MAX_MAXHITS}"))),
+        n => Ok(n),
+    }
+}
+
+fn where_clause(w: Option<&str>) -> Result<Option<Expr>, QueryError> {
+    let Some(w) = w else { return Ok(None) };
+    let mut p = Parser::new(w, "where_clause", &[])?;
+    let e = p.expr()?;
+    p.expect_end()?;
+    if e.has_aggregate() {
+        return Err(QueryError::Invalid("where_clause: aggregate functions are not allowed here".into()));
+    }
+    Ok(Some(e))
+}
+
+/// The statement of a `get/db/flows.lua` request.
+pub fn flows_statement(q: &FlowQuery) -> Result<Statement, QueryError> {
+    let items = {
+        let mut p = Parser::new(given(&q.select).unwrap_or("*"), "select_clause", &[])?;
+        let items = p.select_list()?;
+        p.expect_end()?;
+        items
+    };
+    let filter = where_clause(given(&q.where_))?;
+    let group = match given(&q.group_by) {
+        Some(g) => {
+            let mut p = Parser::new(g, "group_by_clause", &items)?;
+            let l = p.expr_list()?;
+            p.expect_end()?;
+            if l.iter().any(Expr::has_aggregate) {
+                return Err(QueryError::Invalid("group_by_clause: aggregate functions are not allowed here".into()));
+            }
+            l
+        }
+        None => Vec::new(),
+    };
+    let order = match given(&q.order_by) {
+        Some(o) => {
+            let mut p = Parser::new(o, "order_by_clause", &items)?;
+            let l = p.order_list()?;
+            p.expect_end()?;
+            l
+        }
+        None => Vec::new(),
+    };
+    Ok(generate(q.ifid, q.begin, q.end, &items, filter.as_ref(), &group, &order, maxhits(q.maxhits)?))
+}
+
+/// The statement of a `get/db/topk_flows.lua` request: the keys, `topk(value)` per value, grouped by the
+/// keys, largest first.
+pub fn topk_statement(q: &TopkQuery) -> Result<Statement, QueryError> {
+    let keys = {
+        let mut p =
+            Parser::new(given(&q.keys).unwrap_or("IPV4_SRC_ADDR,IPV4_DST_ADDR,L7_PROTO"), "select_keys_clause", &[])?;
+        let k = p.select_list()?;
+        p.expect_end()?;
+        k
+    };
+    if keys.iter().any(|k| k.expr.has_aggregate()) {
+        return Err(QueryError::Invalid("select_keys_clause: aggregate functions are not allowed here".into()));
+    }
+    let func = match given(&q.topk).unwrap_or("SUM").to_ascii_uppercase().as_str() {
+        "SUM" => Func::Sum,
+        "COUNT" => Func::Count,
+        "MAX" => Func::Max,
+        "MIN" => Func::Min,
+        "AVG" => Func::Avg,
+        other => {
+            return Err(QueryError::Invalid(format!(
+                "topk_clause: \"{other}\" is not one of SUM, COUNT, MAX, MIN, AVG"
+            )))
+        }
+    };
+    let values_src = given(&q.values).unwrap_or("BYTES");
+    // `BYTES` is the older name ntopng's defaults still use.
+    let mut values = Vec::new();
+    for v in values_src.split(',') {
+        let name = v.trim().to_string();
+        let col = if name.eq_ignore_ascii_case("BYTES") { "TOTAL_BYTES" } else { name.as_str() };
+        let mut p = Parser::new(col, "select_values_clause", &[])?;
+        let e = p.expr()?;
+        p.expect_end()?;
+        if e.has_aggregate() {
+            return Err(QueryError::Invalid(
+                "select_values_clause: name columns, the topk_clause aggregates them".into(),
+            ));
+        }
+        values.push(Item { expr: Expr::Call(func, Box::new(e)), name });
+    }
+    let group: Vec<Expr> = keys.iter().map(|k| k.expr.clone()).collect();
+    let order = vec![(values[0].expr.clone(), true)];
+    let mut items = keys;
+    items.extend(values);
+    let filter = where_clause(given(&q.where_))?;
+    Ok(generate(q.ifid, q.begin, q.end, &items, filter.as_ref(), &group, &order, maxhits(q.maxhits)?))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn generate(
+    ifid: i64,
+    begin: i64,
+    end: i64,
+    items: &[Item],
+    filter: Option<&Expr>,
+    group: &[Expr],
+    order: &[(Expr, bool)],
+    limit: u64,
+) -> Statement {
+    let mut g = Gen { sql: String::from("SELECT "), params: Vec::new() };
+    for (i, it) in items.iter().enumerate() {
+        if i > 0 {
+            g.sql.push_str(", ");
+        }
+        match &it.expr {
+            // Addresses are returned dotted, as ntopng's answers show them.
+            Expr::Col(c) if c.kind == Kind::Ipv4 => g.sql.push_str(&format!("ntop_ipv4_ntoa(\"{}\")", c.name)),
+            e => g.expr(e),
+        }
+    }
+    g.sql.push_str(&format!(
+        " FROM \"{TABLE}\" WHERE \"INTERFACE_ID\" = ? AND \"FIRST_SEEN\" >= ? AND \"LAST_SEEN\" <= ?"
+    ));
+    g.params.extend([Value::Integer(ifid), Value::Integer(begin), Value::Integer(end)]);
+    if let Some(f) = filter {
+        g.sql.push_str(" AND (");
+        g.expr(f);
+        g.sql.push(')');
+    }
+    for (i, e) in group.iter().enumerate() {
+        g.sql.push_str(if i == 0 { " GROUP BY " } else { ", " });
+        g.expr(e);
+    }
+    for (i, (e, desc)) in order.iter().enumerate() {
+        g.sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
+        g.expr(e);
+        g.sql.push_str(if *desc { " DESC" } else { " ASC" });
+    }
+    g.sql.push_str(" LIMIT ?");
+    g.params.push(Value::Integer(limit as i64));
+    Statement { sql: g.sql, params: g.params, names: items.iter().map(|i| i.name.clone()).collect() }
+}
+
+/// SQL text from the tree: names are the schema's constants, literals are placeholders.
+struct Gen {
+    sql: String,
+    params: Vec<Value>,
+}
+
+impl Gen {
+    fn param(&mut self, v: Value) {
+        self.sql.push('?');
+        self.params.push(v);
+    }
+
+    fn expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Col(c) => {
+                self.sql.push('"');
+                self.sql.push_str(c.name);
+                self.sql.push('"');
+            }
+            Expr::Int(v) => self.param(Value::Integer(*v)),
+            Expr::Real(v) => self.param(Value::Real(*v)),
+            Expr::Str(s) => self.param(Value::Text(s.clone())),
+            Expr::Neg(a) => {
+                self.sql.push_str("(-");
+                self.expr(a);
+                self.sql.push(')');
+            }
+            Expr::Not(a) => {
+                self.sql.push_str("(NOT ");
+                self.expr(a);
+                self.sql.push(')');
+            }
+            Expr::Bin(op, a, b) => {
+                self.sql.push('(');
+                self.expr(a);
+                self.sql.push(' ');
+                self.sql.push_str(op.sql());
+                self.sql.push(' ');
+                self.expr(b);
+                self.sql.push(')');
+            }
+            Expr::In { e, list, negated } => {
+                self.sql.push('(');
+                self.expr(e);
+                self.sql.push_str(if *negated { " NOT IN (" } else { " IN (" });
+                for (i, v) in list.iter().enumerate() {
+                    if i > 0 {
+                        self.sql.push_str(", ");
+                    }
+                    self.expr(v);
+                }
+                self.sql.push_str("))");
+            }
+            Expr::Like { e, pattern, negated } => {
+                self.sql.push('(');
+                self.expr(e);
+                self.sql.push_str(if *negated { " NOT LIKE " } else { " LIKE " });
+                self.expr(pattern);
+                self.sql.push(')');
+            }
+            Expr::Between { e, lo, hi, negated } => {
+                self.sql.push('(');
+                self.expr(e);
+                self.sql.push_str(if *negated { " NOT BETWEEN " } else { " BETWEEN " });
+                self.expr(lo);
+                self.sql.push_str(" AND ");
+                self.expr(hi);
+                self.sql.push(')');
+            }
+            Expr::Call(f, a) => {
+                self.sql.push_str(match f {
+                    Func::Sum => "SUM(",
+                    Func::Count => "COUNT(",
+                    Func::Max => "MAX(",
+                    Func::Min => "MIN(",
+                    Func::Avg => "AVG(",
+                    Func::Ipv4NumToString => "ntop_ipv4_ntoa(",
+                });
+                self.expr(a);
+                self.sql.push(')');
+            }
+            Expr::CountStar => self.sql.push_str("COUNT(*)"),
+            Expr::CountDistinct(a) => {
+                self.sql.push_str("COUNT(DISTINCT ");
+                self.expr(a);
+                self.sql.push(')');
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(select: &str, where_: &str, group: &str, order: &str) -> Result<Statement, QueryError> {
+        flows_statement(&FlowQuery {
+            ifid: 0,
+            begin: 0,
+            end: 100,
+            select: Some(select.into()),
+            where_: Some(where_.into()),
+            group_by: Some(group.into()),
+            order_by: Some(order.into()),
+            maxhits: None,
+        })
+    }
+
+    #[test]
+    fn literals_are_parameters() {
+        let s = q(
+            "IPv4NumToString(IPV4_DST_ADDR) AS IPV4_DST_ADDR_FORMATTED, SUM(TOTAL_BYTES) AS bytes",
+            "IPV4_SRC_ADDR = ('192.168.1.1') AND INFO LIKE '%x''y%' AND L7_PROTO IN (5, 7)",
+            "IPV4_DST_ADDR_FORMATTED",
+            "bytes DESC",
+        )
+        .unwrap();
+        assert!(!s.sql.contains("192") && !s.sql.contains("x'y") && !s.sql.contains('\''), "{}", s.sql);
+        assert_eq!(s.names, ["IPV4_DST_ADDR_FORMATTED", "bytes"]);
+        assert!(s.params.contains(&Value::Integer(0xC0A80101)));
+        assert!(s.params.contains(&Value::Text("%x'y%".into())));
+        assert!(
+            s.sql.ends_with("GROUP BY ntop_ipv4_ntoa(\"IPV4_DST_ADDR\") ORDER BY SUM(\"TOTAL_BYTES\") DESC LIMIT ?"),
+            "{}",
+            s.sql
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        let cases = [
+            ("*", "1=1; DROP TABLE flows", "", ""),
+            ("*", "1=1 UNION SELECT * FROM sqlite_master", "", ""),
+            ("*", "FLOW_ID IN (SELECT rowid FROM flowdb_meta)", "", ""),
+            ("name FROM sqlite_master", "", "", ""),
+            ("*", "load_extension('x')", "", ""),
+            ("*", "sqlite_version() = 1", "", ""),
+            ("*", "", "", "randomblob(10)"),
+            ("*", "IPV4_SRC_ADDR = 'not an ip'", "", ""),
+            ("*", "SUM(TOTAL_BYTES) > 1", "", ""),
+            ("SUM(SUM(TOTAL_BYTES))", "", "", ""),
+            ("*", "", "SUM(PACKETS)", ""),
+            ("*", "ATTACH", "", ""),
+            ("*", "", "", "1 PRAGMA"),
+            ("*", "INFO = 'a' -- comment", "", ""),
+            ("*", "x'41' = INFO", "", ""),
+        ];
+        for (s, w, g, o) in cases {
+            let r = q(s, w, g, o);
+            assert!(matches!(r, Err(QueryError::Invalid(_))), "{s} | {w} | {g} | {o}: {r:?}");
+        }
+        let deep = format!("{}1{}", "(".repeat(100), ")".repeat(100));
+        assert!(q("*", &deep, "", "").is_err());
+    }
+
+    #[test]
+    fn topk_defaults() {
+        let s = topk_statement(&TopkQuery { end: 10, ..Default::default() }).unwrap();
+        assert_eq!(s.names, ["IPV4_SRC_ADDR", "IPV4_DST_ADDR", "L7_PROTO", "BYTES"]);
+        assert!(s.sql.contains("SUM(\"TOTAL_BYTES\")") && s.sql.contains("GROUP BY"), "{}", s.sql);
+        assert!(topk_statement(&TopkQuery { topk: Some("RANDOM".into()), ..Default::default() }).is_err());
+    }
+}

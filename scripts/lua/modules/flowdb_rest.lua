@@ -1,0 +1,56 @@
+--
+-- (ntopng-lua) Shared by the stored-flow endpoints under /lua/pro/rest/v2/get/db/ (written for this
+-- project from shared/reference/ntopng/history.md §3.3): the request's clauses to interface.execSQLQuery,
+-- the rows (every value a string) or a 400 INVALID_ARGUMENTS naming what was refused.
+--
+local rest_utils = require("rest_utils")
+
+local flowdb_rest = {}
+
+local function given(v)
+  if v == nil or v == "" then return nil end
+  return v
+end
+
+-- The epoch of `names` (the first given), or nil.
+local function epoch(params, names)
+  for _, n in ipairs(names) do
+    local v = given(params[n])
+    if v ~= nil then return v end
+  end
+  return nil
+end
+
+-- `kind`: "flows" or "topk"; `clauses`: the clause parameters the endpoint takes.
+function flowdb_rest.answer(params, kind, clauses)
+  local ifid = rest_utils.ifid_or_answer(params)
+  if not ifid then return end
+  if not ntop.getPrefs().is_dump_flows_to_sqlite_enabled then
+    rest_utils.answer(rest_utils.consts.err.not_enabled)
+    return
+  end
+  -- The spec names the window begin/end_time_clause; the Python client sends epoch_begin/epoch_end.
+  local b = epoch(params, { "begin_time_clause", "epoch_begin" })
+  local e = epoch(params, { "end_time_clause", "epoch_end" })
+  if b == nil or e == nil or not tostring(b):match("^%d+$") or not tostring(e):match("^%d+$") then
+    rest_utils.extended_answer(rest_utils.consts.err.invalid_args, {},
+      { error = "begin_time_clause/epoch_begin and end_time_clause/epoch_end are required (Unix seconds)" })
+    return
+  end
+  local q = { kind = kind, ifid = ifid, begin = b, ["end"] = e }
+  for _, c in ipairs(clauses) do
+    q[c] = given(params[c])
+  end
+  local ok, rows = pcall(interface.execSQLQuery, q)
+  if not ok then
+    -- "<where>: interface.execSQLQuery: invalid query: <why>" or "...: query failed: <why>"
+    local msg = tostring(rows)
+    local why = msg:match("invalid query: (.*)$")
+    local rc = why and rest_utils.consts.err.invalid_args or rest_utils.consts.err.internal_error
+    rest_utils.extended_answer(rc, {}, { error = why or msg:match("query failed: (.*)$") or msg })
+    return
+  end
+  rest_utils.answer(rest_utils.consts.success.ok, rows)
+end
+
+return flowdb_rest
