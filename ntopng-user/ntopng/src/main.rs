@@ -7,6 +7,7 @@ mod control;
 mod install_dirs;
 mod interfaces;
 mod test_scripts;
+mod timeseries;
 
 use clap::Parser;
 use cli::Cli;
@@ -182,6 +183,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
     }
     let registry = Arc::new(registry);
+    let ts_writer = timeseries::TsWriter::start(&cli.data_dir, registry.clone())?;
     let control = match &install {
         Some(dirs) => Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased)?),
         None => None,
@@ -266,6 +268,7 @@ fn run(cli: Cli) -> Result<(), String> {
     if let Some(c) = control {
         c.stop();
     }
+    ts_writer.stop();
     registry.log_stalls();
     let stats = sink_thread.join().map_err(|_| "flow sink thread panicked".to_string())?;
     log::info!("{} flows written to the flow dump(s)", stats.flows);
