@@ -183,10 +183,16 @@ fn run(cli: Cli) -> Result<(), String> {
         }
     }
     let registry = Arc::new(registry);
-    let ts_writer = timeseries::TsWriter::start(&cli.data_dir, registry.clone())?;
-    let control = match &install {
-        Some(dirs) => Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased)?),
-        None => None,
+    // The timeseries are written only when they can be read: with the web server on.
+    let (control, ts_writer) = match &install {
+        Some(dirs) => {
+            let store = ntopng_tsdb::TsStore::open(&cli.data_dir, timeseries::RETENTION_DAYS)
+                .map_err(|e| format!("timeseries store in {}: {e}", cli.data_dir.display()))?;
+            let store = Arc::new(store);
+            let writer = timeseries::TsWriter::start(store.clone(), registry.clone())?;
+            (Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased)?), Some(writer))
+        }
+        None => (None, None),
     };
     if let Some(cmd) = &cli.test_script_pre {
         run_hook("--test-script-pre", cmd);
@@ -268,7 +274,9 @@ fn run(cli: Cli) -> Result<(), String> {
     if let Some(c) = control {
         c.stop();
     }
-    ts_writer.stop();
+    if let Some(w) = ts_writer {
+        w.stop();
+    }
     registry.log_stalls();
     let stats = sink_thread.join().map_err(|_| "flow sink thread panicked".to_string())?;
     log::info!("{} flows written to the flow dump(s)", stats.flows);

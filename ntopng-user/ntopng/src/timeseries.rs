@@ -1,20 +1,26 @@
-//! The timeseries writer: a thread that, every step, takes one view of each interface through the
-//! interface provider and appends its points to the store (`<data dir>/timeseries.sqlite`), off the
-//! packet path.
+//! The timeseries writer: a thread that, every step, takes a view of each interface and appends its
+//! points to the store (`<data dir>/timeseries.sqlite`), off the packet path. It runs with the control
+//! plane only (nothing could read the points with the web server off).
 //!
-//! Time is wall clock for live interfaces and packet time (the view's last packet) for capture files.
-//! A capture file is read at full speed, so its views are taken as often as the publisher serves them
-//! (every ~0.1 s of wall time), each stamped with its last packet time: a boundary crossed between two
-//! views gets the traffic of the whole interval (Fill::AtEnd), not a per-boundary sample. Once the file is
-//! read, the final state is written at the boundaries following the last packet, so totals are exact.
+//! Its views are background reads ([`Interfaces::background_view`]): workers copy the counters only,
+//! and the hosts only when a host schema (or `iface:hosts`) is due, whatever REST pages asked for.
+//!
+//! Time is wall clock for live interfaces (one pass a second) and packet time (the view's last packet)
+//! for capture files. A capture file is read at full speed, so its views are taken every ~0.1 s of wall
+//! time, each stamped with its last packet time: a boundary crossed between two views gets the traffic
+//! of the whole interval (Fill::AtEnd), not a per-boundary sample. Once the file is read, the final
+//! state is written at the boundaries following the last packet, so totals are exact.
 
+use crate::interfaces::Interfaces;
 use ntopng_lua::{InterfaceProvider, ViewNeeds};
 use ntopng_tsdb::{Fill, Recorder, TsStore};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// ntopng's default `ts_and_stats_data_retention_days`.
+pub const RETENTION_DAYS: u64 = 30;
 
 pub struct TsWriter {
     stop: Arc<AtomicBool>,
@@ -22,13 +28,12 @@ pub struct TsWriter {
 }
 
 impl TsWriter {
-    pub fn start(data_dir: &Path, interfaces: Arc<dyn InterfaceProvider>) -> Result<TsWriter, String> {
-        let store = Arc::new(TsStore::open(data_dir, 30).map_err(|e| format!("timeseries store: {e}"))?);
+    pub fn start(store: Arc<TsStore>, interfaces: Arc<Interfaces>) -> Result<TsWriter, String> {
         let stop = Arc::new(AtomicBool::new(false));
-        let (s, st) = (stop.clone(), store.clone());
+        let s = stop.clone();
         let thread = std::thread::Builder::new()
             .name("ts-writer".into())
-            .spawn(move || run(&st, interfaces.as_ref(), &s))
+            .spawn(move || run(&store, &interfaces, &s))
             .map_err(|e| e.to_string())?;
         Ok(TsWriter { stop, thread: Some(thread) })
     }
@@ -41,51 +46,66 @@ impl TsWriter {
     }
 }
 
-fn run(store: &TsStore, ifaces: &dyn InterfaceProvider, stop: &AtomicBool) {
+struct Writing {
+    ifid: i32,
+    rec: Recorder,
+    /// A capture file's final state is written.
+    done: bool,
+}
+
+fn run(store: &TsStore, ifaces: &Interfaces, stop: &AtomicBool) {
     let names = ifaces.protocol_names();
-    let mut recorders: Vec<(i32, Recorder, bool /* final written */)> = Vec::new();
+    let mut writing: Vec<Writing> = Vec::new();
     let mut last_maintain = 0u64;
     loop {
         // One more pass once stopping, so a capture file read meanwhile gets its final points.
         let stopping = stop.load(Ordering::Relaxed);
+        let mut reading_files = false;
         for info in ifaces.interfaces() {
-            let idx = match recorders.iter().position(|r| r.0 == info.ifid) {
+            let idx = match writing.iter().position(|w| w.ifid == info.ifid) {
                 Some(i) => i,
                 None => {
                     let fill = if info.pcap_dump { Fill::AtEnd } else { Fill::Spread };
-                    recorders.push((info.ifid, Recorder::new(info.ifid, names.clone(), fill), false));
-                    recorders.len() - 1
+                    writing.push(Writing { ifid: info.ifid, rec: Recorder::new(info.ifid, names.clone(), fill), done: false });
+                    writing.len() - 1
                 }
             };
-            let (ifid, rec, done) = &mut recorders[idx];
-            if *done {
+            let w = &mut writing[idx];
+            if w.done {
                 continue;
             }
-            // Live: hosts only when their step is due (a host copy costs the workers); files: always.
-            let hosts = info.pcap_dump || rec.hosts_due(ntopng_lua_now());
-            let needs = if hosts { ViewNeeds::HOSTS } else { ViewNeeds::COUNTERS };
-            let Some(v) = ifaces.view(*ifid, needs) else { continue };
-            if v.snapshot.iface.last_packet_ns == 0 && info.pcap_dump {
+            reading_files |= info.pcap_dump && info.running;
+            let final_pass = info.pcap_dump && !info.running;
+            let Some(mut v) = ifaces.background_view(w.ifid, ViewNeeds::COUNTERS) else { continue };
+            if info.pcap_dump && v.snapshot.iface.last_packet_ns == 0 {
                 continue;
+            }
+            // Hosts are copied only when something needing them is due (their time is the view's).
+            let hosts = final_pass || w.rec.needs_hosts(v.epoch);
+            if hosts {
+                match ifaces.background_view(w.ifid, ViewNeeds::HOSTS) {
+                    Some(h) => v = h,
+                    None => continue,
+                }
             }
             let t = v.epoch;
             let mut write = |t: u64| {
-                if let Err(e) = rec.record(store, t, &v.snapshot, hosts) {
-                    log::warn!("timeseries of interface {ifid}: {e}");
+                if let Err(e) = w.rec.record(store, t, &v.snapshot, hosts) {
+                    log::warn!("timeseries of interface {}: {e}", w.ifid);
                 }
             };
-            if info.pcap_dump && !info.running {
+            if final_pass {
                 // The file is read: its final state at the next boundary of every step.
                 for later in [1, 60, 300] {
                     write((t / later + 1) * later);
                 }
-                *done = true;
+                w.done = true;
                 log::info!("timeseries of {}: written up to packet time {t}", info.name);
             } else {
                 write(t);
             }
         }
-        let now = ntopng_lua_now();
+        let now = now_epoch();
         if now >= last_maintain + 3600 {
             if let Err(e) = store.maintain(now) {
                 log::warn!("timeseries maintenance: {e}");
@@ -95,10 +115,20 @@ fn run(store: &TsStore, ifaces: &dyn InterfaceProvider, stop: &AtomicBool) {
         if stopping {
             break;
         }
-        std::thread::sleep(Duration::from_millis(100));
+        // Live interfaces: one pass per second (their finest step), just after the second starts.
+        let pause = if reading_files { Duration::from_millis(100) } else { until_next_second() };
+        let until = std::time::Instant::now() + pause;
+        while std::time::Instant::now() < until && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50).min(until.saturating_duration_since(std::time::Instant::now())));
+        }
     }
 }
 
-fn ntopng_lua_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+fn until_next_second() -> Duration {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    Duration::from_millis(1000 - since.subsec_millis() as u64 + 5)
+}
+
+fn now_epoch() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }

@@ -38,6 +38,11 @@ impl Recorder {
         self.due(300, t)
     }
 
+    /// True if anything needing hosts is due at `t` (`iface:hosts` every minute, the host schemas).
+    pub fn needs_hosts(&self, t: u64) -> bool {
+        self.due(60, t) || self.hosts_due(t)
+    }
+
     fn due(&self, step: u64, t: u64) -> bool {
         self.last.get(&step).is_none_or(|l| t / step * step > *l)
     }
