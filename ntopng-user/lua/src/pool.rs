@@ -81,6 +81,9 @@ pub struct PoolConfig {
     /// The monitored interfaces, behind `interface.*` and `network.*`. None: those bindings raise
     /// "no interface" errors.
     pub interfaces: Option<Arc<dyn InterfaceProvider>>,
+    /// The stored timeseries, behind `ntop.tsQuery` and `ntop.tsStoredSchemas` (extensions). None: those
+    /// raise "no timeseries store".
+    pub timeseries: Option<Arc<dyn crate::timeseries::TimeseriesProvider>>,
 }
 
 impl PoolConfig {
@@ -102,6 +105,7 @@ impl PoolConfig {
             lua_cache: None,
             users: None,
             interfaces: None,
+            timeseries: None,
         }
     }
 }
@@ -186,6 +190,7 @@ impl LuaPool {
             memory_limit: cfg.memory_limit,
             users: cfg.users,
             interfaces: cfg.interfaces,
+            timeseries: cfg.timeseries,
         };
         let size = cfg.vms.max(1);
         let mut vms = Vec::with_capacity(size);

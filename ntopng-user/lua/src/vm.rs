@@ -35,6 +35,7 @@ pub(crate) struct PoolShared {
     pub memory_limit: usize,
     pub users: Option<Arc<ntopng_auth::Users>>,
     pub interfaces: Option<Arc<dyn crate::iface_view::InterfaceProvider>>,
+    pub timeseries: Option<Arc<dyn crate::timeseries::TimeseriesProvider>>,
     pub daemon: Arc<crate::daemon::Daemon>,
 }
 
@@ -180,6 +181,7 @@ impl Vm {
             start_time: shared.start_time,
             users: shared.users.clone(),
             interfaces: shared.interfaces.clone(),
+            timeseries: shared.timeseries.clone(),
             daemon: shared.daemon.clone(),
         };
         let mut reg = Registrar::new(&lua, wrap, fail)?;

@@ -29,6 +29,7 @@ impl ControlPlane {
         dirs: &InstallDirs,
         interfaces: Arc<Interfaces>,
         local_networks: Vec<String>,
+        timeseries: Arc<ntopng_tsdb::TsStore>,
     ) -> Result<ControlPlane, String> {
         std::fs::create_dir_all(&cli.data_dir).map_err(|e| format!("-d {}: {e}", cli.data_dir.display()))?;
         let store: Arc<dyn KvStore> = Arc::from(
@@ -50,6 +51,7 @@ impl ControlPlane {
         let mut pc = PoolConfig::new(lua_dirs, store);
         pc.vms = LUA_VMS;
         pc.interfaces = Some(interfaces);
+        pc.timeseries = Some(Arc::new(crate::timeseries::StoreProvider(timeseries)));
         pc.users = Some(users.clone());
         pc.instance_name = cli.instance_name.clone();
         pc.local_networks = local_networks;

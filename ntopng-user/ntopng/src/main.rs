@@ -190,7 +190,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| format!("timeseries store in {}: {e}", cli.data_dir.display()))?;
             let store = Arc::new(store);
             let writer = timeseries::TsWriter::start(store.clone(), registry.clone())?;
-            (Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased)?), Some(writer))
+            (Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased, store)?), Some(writer))
         }
         None => (None, None),
     };

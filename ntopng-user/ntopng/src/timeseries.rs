@@ -12,8 +12,9 @@
 //! state is written at the boundaries following the last packet, so totals are exact.
 
 use crate::interfaces::Interfaces;
-use ntopng_lua::{InterfaceProvider, ViewNeeds};
-use ntopng_tsdb::{Fill, Recorder, TsStore};
+use ntopng_lua::{InterfaceProvider, StoredSchema, TimeseriesProvider, TsQuery, ViewNeeds};
+use ntopng_tsdb::schema::Kind;
+use ntopng_tsdb::{parse_ts_query, ts_query, Fill, Recorder, TsRequest, TsStore, SCHEMAS};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -131,4 +132,65 @@ fn until_next_second() -> Duration {
 
 fn now_epoch() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// The store as the Lua bindings read it (`ntop.tsQuery`, `ntop.tsStoredSchemas`).
+pub struct StoreProvider(pub Arc<TsStore>);
+
+impl TimeseriesProvider for StoreProvider {
+    fn query(&self, q: &TsQuery) -> Result<serde_json::Value, String> {
+        let req = TsRequest {
+            schema: q.schema.clone(),
+            query: parse_ts_query(&q.ts_query),
+            epoch_begin: q.epoch_begin,
+            epoch_end: q.epoch_end,
+            limit: q.limit,
+        };
+        ts_query(&self.0, &req).map_err(|e| e.to_string())
+    }
+
+    fn stored(&self, family: &str, tags: &[(String, String)], begin: u64, end: u64) -> Result<Vec<StoredSchema>, String> {
+        let value = |t: &str| tags.iter().find(|(k, _)| k == t).map(|(_, v)| v.clone());
+        let mut out = Vec::new();
+        for sc in SCHEMAS.iter().filter(|s| s.family() == family) {
+            let given: Vec<Option<String>> = sc.tags.iter().map(|t| value(t)).collect();
+            let entry = |top| StoredSchema {
+                schema: sc.name.to_string(),
+                metrics: sc.metrics.iter().map(|m| m.to_string()).collect(),
+                step: sc.step,
+                counter: sc.kind == Kind::Counter,
+                top,
+            };
+            let (last_tag, head) = given.split_last().expect("schemas have tags");
+            if head.iter().any(|v| v.is_none()) {
+                continue;
+            }
+            if last_tag.is_some() {
+                let tags: Vec<String> = given.into_iter().flatten().collect();
+                let last = self.0.last_update(sc, &tags).map_err(|e| e.to_string())?;
+                if last.is_some_and(|t| t >= begin) {
+                    out.push(entry(None));
+                }
+            } else {
+                // The values with traffic in the window, largest first: the `top:` query's series.
+                let q: Vec<String> = sc.tags.iter().zip(head).map(|(t, v)| format!("{t}:{}", v.clone().unwrap_or_default())).collect();
+                let rsp = self.query(&TsQuery {
+                    schema: format!("top:{}", sc.name),
+                    ts_query: q.join(","),
+                    epoch_begin: begin,
+                    epoch_end: end,
+                    limit: 60,
+                })?;
+                let values: Vec<String> = rsp["series"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|s| s["name"].as_str().map(str::to_string)).collect())
+                    .unwrap_or_default();
+                if !values.is_empty() {
+                    let tag = sc.tags[sc.tags.len() - 1].to_string();
+                    out.push(entry(Some((tag, values))));
+                }
+            }
+        }
+        Ok(out)
+    }
 }
