@@ -64,6 +64,9 @@ struct SeriesState {
     id: i64,
     last_t: u64,
     last: [f64; MAX_METRICS],
+    /// Wall-clock time of the last write (what retention goes by: a capture file's points carry packet
+    /// time, possibly years old, and stay while they are still being written or were written recently).
+    written: u64,
 }
 
 pub struct TsStore {
@@ -71,6 +74,10 @@ pub struct TsStore {
     series: Mutex<HashMap<(&'static str, String), SeriesState>>,
     path: PathBuf,
     retention_days: u64,
+}
+
+fn wall_clock() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// The key of a series in the `series` table: `tag=value` pairs in the schema's order.
@@ -89,6 +96,7 @@ impl TsStore {
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
              CREATE TABLE IF NOT EXISTS series(id INTEGER PRIMARY KEY, schema TEXT NOT NULL, tags TEXT NOT NULL,
                  step INTEGER NOT NULL, max_agg INTEGER NOT NULL, last_t INTEGER NOT NULL DEFAULT 0,
+                 written INTEGER NOT NULL DEFAULT 0,
                  UNIQUE(schema, tags));
              CREATE TABLE IF NOT EXISTS points(series INTEGER NOT NULL, res INTEGER NOT NULL, t INTEGER NOT NULL,
                  v0 REAL, v1 REAL, v2 REAL, PRIMARY KEY(series, res, t)) WITHOUT ROWID;",
@@ -107,12 +115,13 @@ impl TsStore {
         let mut series = self.series.lock().expect("tsdb series");
         let tx = conn.transaction()?;
         let mut rows = 0;
+        let now = wall_clock();
         {
             let mut ins_series = tx.prepare_cached(
                 "INSERT OR IGNORE INTO series(schema, tags, step, max_agg) VALUES (?1, ?2, ?3, ?4)",
             )?;
             let mut get_series = tx.prepare_cached("SELECT id, last_t FROM series WHERE schema = ?1 AND tags = ?2")?;
-            let mut set_last = tx.prepare_cached("UPDATE series SET last_t = ?2 WHERE id = ?1")?;
+            let mut set_last = tx.prepare_cached("UPDATE series SET last_t = ?2, written = ?3 WHERE id = ?1")?;
             let mut ins_point = tx.prepare_cached(
                 "INSERT OR REPLACE INTO points(series, res, t, v0, v1, v2) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
@@ -124,7 +133,7 @@ impl TsStore {
                     ins_series.execute(params![sc.name, key.1, sc.step as i64, (sc.aggregation == Aggregation::Max) as i64])?;
                     let (id, last_t): (i64, i64) = get_series.query_row(params![sc.name, key.1], |r| Ok((r.get(0)?, r.get(1)?)))?;
                     // After a restart the counters start again from 0.
-                    series.insert(key.clone(), SeriesState { id, last_t: last_t as u64, last: [0.0; MAX_METRICS] });
+                    series.insert(key.clone(), SeriesState { id, last_t: last_t as u64, last: [0.0; MAX_METRICS], written: now });
                 }
                 let st = series.get_mut(&key).expect("series state");
                 if st.last_t >= t && st.last_t != 0 {
@@ -167,7 +176,8 @@ impl TsStore {
                 }
                 st.last_t = t;
                 st.last = p.values;
-                set_last.execute(params![st.id, t as i64])?;
+                st.written = now;
+                set_last.execute(params![st.id, t as i64, now as i64])?;
             }
         }
         tx.commit()?;
@@ -276,11 +286,11 @@ impl TsStore {
             )?;
         }
         let old = now.saturating_sub(retention) as i64;
-        deleted += tx.execute("DELETE FROM points WHERE series IN (SELECT id FROM series WHERE last_t < ?1)", params![old])?;
-        tx.execute("DELETE FROM series WHERE last_t < ?1", params![old])?;
+        deleted += tx.execute("DELETE FROM points WHERE series IN (SELECT id FROM series WHERE written < ?1)", params![old])?;
+        tx.execute("DELETE FROM series WHERE written < ?1", params![old])?;
         tx.commit()?;
         // Forget writer state of deleted series.
-        self.series.lock().expect("tsdb series").retain(|_, s| s.last_t >= old as u64);
+        self.series.lock().expect("tsdb series").retain(|_, s| s.written >= old as u64);
         Ok(deleted)
     }
 

@@ -80,3 +80,22 @@ fn consolidation_keeps_the_total_and_rollups_keep_the_mean() {
     assert_eq!(f.resolution, 60);
     assert_eq!(f.values[3][0], Some(1000.0), "{:?}", &f.values[..5]);
 }
+
+/// Retention goes by when a series was last written, not by its points' time: a capture file's points
+/// (packet time, years ago) stay; a series not written for the retention period goes.
+#[test]
+fn retention_goes_by_write_time_not_point_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = TsStore::open(dir.path(), 30).unwrap();
+    let t0 = 1_589_741_863u64; // 2020
+    st.write(t0, &[point("host:traffic", &["0", "192.168.1.93"], &[3000.0, 600.0])], Fill::AtEnd).unwrap();
+    st.write(t0 + 300, &[point("host:traffic", &["0", "192.168.1.93"], &[6000.0, 600.0])], Fill::AtEnd).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert_eq!(st.maintain(now).unwrap(), 0, "written just now: kept");
+    let sc = schema("host:traffic").unwrap();
+    let tags = ["0".to_string(), "192.168.1.93".to_string()];
+    let f = st.fetch(sc, &tags, t0 - 300, t0 + 300).unwrap().unwrap();
+    assert_eq!(f.values.iter().filter(|v| v[0].is_some()).count(), 2, "{f:?}");
+    assert_eq!(st.maintain(now + 31 * 86400).unwrap(), 2, "not written for 31 days: deleted");
+    assert!(st.last_update(sc, &tags).unwrap().is_none());
+}
