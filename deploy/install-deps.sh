@@ -7,6 +7,7 @@ PACKAGES=(
   clang libclang-dev pkg-config   # bindgen over the nDPI headers
   libndpi-dev libndpi-bin         # nDPI 4.2: the library and ndpiReader (benchmark peer)
   libpcap-dev                     # BPF filters (-B) compiled by libpcap; parity tests
+  libsqlite3-dev                  # timeseries store (crate ntopng-tsdb, rusqlite over the system SQLite)
   time util-linux                 # /usr/bin/time and taskset for the benchmarks
   linux-libc-dev                  # XDP program: clang -target bpf includes the kernel UAPI headers (linux/bpf.h)
   iproute2 tcpreplay ethtool      # live capture: namespaces, veth pairs, replays, NIC set-up

@@ -181,3 +181,47 @@ fn views_are_exact_request_specific_and_measured() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Background reads (the timeseries writer) copy only what they ask for, not what earlier readers held,
+/// and leave the view REST pages share in the cache unless theirs holds at least as much.
+#[test]
+fn background_reads_copy_only_their_want_and_keep_the_shared_view() {
+    let cap = Capture::of(|sink| mix(sink, &MixParams { flows: 2_000, packets_per_flow: 4, ..MixParams::default() }));
+    let dir = scratch_dir("publish-background");
+    let file = dir.join("mix.pcap");
+    std::fs::write(&file, cap.to_pcap()).unwrap();
+    let cfg = EngineConfig { workers: 2, ..EngineConfig::default() };
+    let result = ntopng_engine::run_capture(&file, &cfg, None).unwrap();
+    let direct = Snapshot::of(&result.workers);
+    assert!(!direct.hosts.is_empty());
+    let publisher = Publisher::new(2);
+    let served = |read: &(dyn Fn() -> (Arc<Snapshot>, bool) + Sync)| {
+        std::thread::scope(|s| {
+            let reader = s.spawn(read);
+            while !reader.is_finished() {
+                for w in &result.workers {
+                    publisher.serve(w);
+                }
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            reader.join().unwrap()
+        })
+    };
+    let hosts = Want { hosts: true, ..Want::COUNTERS };
+    let (shared, fresh) = served(&|| publisher.view(hosts, Duration::ZERO, Duration::from_secs(30)));
+    assert!(fresh && shared.hosts.len() == direct.hosts.len());
+    // A counters-only background read: fresh counters, no hosts copied (a foreground read would have
+    // asked for the hosts the previous view held).
+    let (bg, fresh) = served(&|| publisher.view_background(Want::COUNTERS, Duration::ZERO, Duration::from_secs(30)));
+    assert!(fresh);
+    assert_eq!(bg.iface, direct.iface);
+    assert!(bg.hosts.is_empty() && bg.flows.is_empty(), "background read copied only counters");
+    let (again, _) = publisher.view(Want::COUNTERS, Duration::from_secs(60), Duration::from_secs(1));
+    assert!(Arc::ptr_eq(&again, &shared), "the shared view stays cached");
+    // A background read holding more replaces it.
+    let (all, _) = served(&|| publisher.view_background(Want::ALL, Duration::ZERO, Duration::from_secs(30)));
+    assert_eq!(hosts_of(&all), hosts_of(&direct));
+    let (again, _) = publisher.view(hosts, Duration::from_secs(60), Duration::from_secs(1));
+    assert!(Arc::ptr_eq(&again, &all), "a background view covering more is shared");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -242,6 +242,34 @@ impl Publisher {
             Some(c) if c.at.elapsed() < RECENT_WANTS => want.union(c.covers),
             _ => want,
         };
+        let (view, cached) = self.build(want, timeout, last);
+        let out = (view.clone(), cached.fresh);
+        *cache = Some(cached);
+        out
+    }
+
+    /// As [`Publisher::view`], for a periodic background reader (the timeseries writer): workers copy
+    /// only `want`, not what earlier readers asked for, and the view built replaces the shared cache
+    /// only if it holds at least as much, so frequent counters-only reads neither make workers copy
+    /// hosts nor evict the view REST pages share.
+    pub fn view_background(&self, want: Want, max_age: Duration, timeout: Duration) -> (Arc<Snapshot>, bool) {
+        let mut cache = self.cache.lock().expect("publisher cache");
+        let last = self.finished.load(Ordering::Acquire) == self.slots.len();
+        if let Some(c) = cache.as_ref() {
+            if c.last || (!last && c.covers.covers(want) && c.at.elapsed() < max_age) {
+                return (c.view.clone(), c.fresh);
+            }
+        }
+        let (view, built) = self.build(want, timeout, last);
+        let fresh = built.fresh;
+        if cache.as_ref().is_none_or(|c| built.covers.covers(c.covers)) {
+            *cache = Some(built);
+        }
+        (view, fresh)
+    }
+
+    /// Asks the workers for `want` (unless they have all finished) and merges their shares.
+    fn build(&self, want: Want, timeout: Duration, last: bool) -> (Arc<Snapshot>, Cached) {
         let fresh = last || self.ask(want, timeout);
         let shares: Vec<Arc<Snapshot>> =
             self.slots.iter().map(|s| s.view.lock().expect("publisher slot").clone()).collect();
@@ -259,15 +287,8 @@ impl Publisher {
                 Arc::new(merged)
             }
         };
-        *cache = Some(Cached {
-            view: view.clone(),
-            at: Instant::now(),
-            covers: Want::from_bits(covers),
-            fresh,
-            last,
-            _shares: shares,
-        });
-        (view, fresh)
+        let cached = Cached { view: view.clone(), at: Instant::now(), covers: Want::from_bits(covers), fresh, last, _shares: shares };
+        (view, cached)
     }
 
     /// Asks every worker for a share holding `want`; true when all answered within `timeout`.

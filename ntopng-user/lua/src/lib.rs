@@ -27,6 +27,7 @@ mod pool;
 pub mod registry;
 mod request;
 mod state;
+pub mod timeseries;
 mod vm;
 
 pub use flowdb_view::{FlowDbError, FlowDbProvider, FlowDbQueryKind, FlowDbRows};
@@ -34,6 +35,7 @@ pub use iface_view::{IfaceInfo, IfaceView, InterfaceProvider, StaticProvider, Vi
 pub use luacache::{CachedValue, LuaCache};
 pub use pool::{Dirs, LuaPool, PoolConfig, PoolError};
 pub use registry::{ApiEntry, ApiStatus, SeedFn};
+pub use timeseries::{StoredSchema, TimeseriesProvider, TsQuery};
 pub use request::{parse_query, url_decode, ErrorKind, Request, Response, ScriptError, Session};
 
 /// The seed functions, as generated into `src/api_list.rs`.

@@ -83,6 +83,9 @@ pub struct PoolConfig {
     pub interfaces: Option<Arc<dyn InterfaceProvider>>,
     /// The stored flows behind `interface.execSQLQuery` (`-F sqlite`). None: it raises an error.
     pub flowdb: Option<Arc<dyn crate::flowdb_view::FlowDbProvider>>,
+    /// The stored timeseries, behind `ntop.tsQuery` and `ntop.tsStoredSchemas` (extensions). None: those
+    /// raise "no timeseries store".
+    pub timeseries: Option<Arc<dyn crate::timeseries::TimeseriesProvider>>,
 }
 
 impl PoolConfig {
@@ -105,6 +108,7 @@ impl PoolConfig {
             users: None,
             interfaces: None,
             flowdb: None,
+            timeseries: None,
         }
     }
 }
@@ -190,6 +194,7 @@ impl LuaPool {
             users: cfg.users,
             interfaces: cfg.interfaces,
             flowdb: cfg.flowdb,
+            timeseries: cfg.timeseries,
         };
         let size = cfg.vms.max(1);
         let mut vms = Vec::with_capacity(size);

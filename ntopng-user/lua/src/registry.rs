@@ -54,6 +54,33 @@ impl ApiEntry {
     }
 }
 
+/// A function this build adds that ntopng does not have: always registered, listed apart in the coverage
+/// document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extension {
+    pub ns: &'static str,
+    pub name: &'static str,
+    pub call: &'static str,
+    pub what: &'static str,
+}
+
+/// The extensions. ntopng's timeseries code reads RRD files from Lua (`ts_utils`, `ts_data`); here the
+/// store is in the daemon and the `get/timeseries/*` REST scripts go through these.
+pub const EXTENSIONS: &[Extension] = &[
+    Extension {
+        ns: "ntop",
+        name: "tsQuery",
+        call: "ntop.tsQuery(schema, ts_query, epoch_begin, epoch_end [, limit])",
+        what: "`ts.lua`'s `rsp` (history.md §1.7-1.9: 6.x and legacy keys; `{metadata = {}}` for an unknown schema, a missing tag or no data); `schema` may be `top:<schema>`; missing points and undefined statistics are NaN (JSON null); limit 60 by default",
+    },
+    Extension {
+        ns: "ntop",
+        name: "tsStoredSchemas",
+        call: "ntop.tsStoredSchemas(family, ts_query, epoch_begin, epoch_end)",
+        what: "the schemas of `family` (`iface`, `host`) with series stored for the entity `ts_query` (`ifid:0[,host:ip]`) updated in the window: `{schema, metrics, step, counter [, top_tag, top_values]}` in schema order",
+    },
+];
+
 /// `(ns, name, note)` of every implemented function.
 pub(crate) const IMPLEMENTED: &[(&str, &str, &str)] = &[
     // system and info
@@ -549,5 +576,10 @@ pub fn coverage_markdown() -> String {
         }
         out.push('\n');
     }
+    out.push_str("## Extensions\n\nFunctions of this build that ntopng does not have.\n\n| function | what |\n|---|---|\n");
+    for x in EXTENSIONS {
+        out.push_str(&format!("| `{}` | {} |\n", md_cell(x.call), md_cell(x.what)));
+    }
+    out.push('\n');
     out
 }

@@ -36,6 +36,7 @@ pub(crate) struct PoolShared {
     pub users: Option<Arc<ntopng_auth::Users>>,
     pub interfaces: Option<Arc<dyn crate::iface_view::InterfaceProvider>>,
     pub flowdb: Option<Arc<dyn crate::flowdb_view::FlowDbProvider>>,
+    pub timeseries: Option<Arc<dyn crate::timeseries::TimeseriesProvider>>,
     pub daemon: Arc<crate::daemon::Daemon>,
 }
 
@@ -182,6 +183,7 @@ impl Vm {
             users: shared.users.clone(),
             interfaces: shared.interfaces.clone(),
             flowdb: shared.flowdb.clone(),
+            timeseries: shared.timeseries.clone(),
             daemon: shared.daemon.clone(),
         };
         let mut reg = Registrar::new(&lua, wrap, fail)?;

@@ -30,6 +30,7 @@ impl ControlPlane {
         interfaces: Arc<Interfaces>,
         local_networks: Vec<String>,
         flow_store: Option<Arc<ntopng_flowdb::SqliteStore>>,
+        timeseries: Arc<ntopng_tsdb::TsStore>,
     ) -> Result<ControlPlane, String> {
         std::fs::create_dir_all(&cli.data_dir).map_err(|e| format!("-d {}: {e}", cli.data_dir.display()))?;
         let store: Arc<dyn KvStore> = Arc::from(
@@ -51,6 +52,7 @@ impl ControlPlane {
         let mut pc = PoolConfig::new(lua_dirs, store);
         pc.vms = LUA_VMS;
         pc.interfaces = Some(interfaces);
+        pc.timeseries = Some(Arc::new(crate::timeseries::StoreProvider(timeseries)));
         pc.users = Some(users.clone());
         pc.flowdb = flow_store.map(|s| Arc::new(crate::flow_db::FlowDbQueries(s)) as Arc<dyn ntopng_lua::FlowDbProvider>);
         pc.instance_name = cli.instance_name.clone();

@@ -85,6 +85,23 @@ impl Interfaces {
     }
 }
 
+impl Interfaces {
+    /// A view for a periodic background reader (the timeseries writer): workers copy only `needs`, and
+    /// the view REST pages share stays cached ([`Publisher::view_background`]).
+    pub fn background_view(&self, ifid: i32, needs: ViewNeeds) -> Option<Arc<IfaceView>> {
+        let m = self.list.iter().find(|m| m.info.ifid == ifid)?;
+        let want = Want { hosts: needs.hosts, flows: needs.flows, macs: needs.macs };
+        let (snapshot, _fresh) = m.publisher.view_background(want, max_age(&m.publisher), TIMEOUT);
+        Some(Interfaces::wrap(m, snapshot))
+    }
+
+    fn wrap(m: &Monitored, snapshot: Arc<Snapshot>) -> Arc<IfaceView> {
+        let info = Interfaces::info(m);
+        let epoch = if info.pcap_dump { last_packet_epoch(&snapshot).unwrap_or_else(now_epoch) } else { now_epoch() };
+        Arc::new(IfaceView { info, snapshot, epoch })
+    }
+}
+
 impl InterfaceProvider for Interfaces {
     fn interfaces(&self) -> Vec<IfaceInfo> {
         self.list.iter().map(Interfaces::info).collect()
@@ -94,9 +111,7 @@ impl InterfaceProvider for Interfaces {
         let m = self.list.iter().find(|m| m.info.ifid == ifid)?;
         let want = Want { hosts: needs.hosts, flows: needs.flows, macs: needs.macs };
         let (snapshot, _fresh) = m.publisher.view(want, max_age(&m.publisher), TIMEOUT);
-        let info = Interfaces::info(m);
-        let epoch = if info.pcap_dump { last_packet_epoch(&snapshot).unwrap_or_else(now_epoch) } else { now_epoch() };
-        Some(Arc::new(IfaceView { info, snapshot, epoch }))
+        Some(Interfaces::wrap(m, snapshot))
     }
 
     fn protocol_names(&self) -> Option<Arc<ProtocolNames>> {

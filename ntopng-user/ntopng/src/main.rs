@@ -8,6 +8,7 @@ mod flow_db;
 mod install_dirs;
 mod interfaces;
 mod test_scripts;
+mod timeseries;
 
 use clap::Parser;
 use cli::Cli;
@@ -189,9 +190,17 @@ fn run(cli: Cli) -> Result<(), String> {
         }
     }
     let registry = Arc::new(registry);
-    let control = match &install {
-        Some(dirs) => Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased, flow_store.clone())?),
-        None => None,
+    // The timeseries are written only when they can be read: with the web server on.
+    let (control, ts_writer) = match &install {
+        Some(dirs) => {
+            std::fs::create_dir_all(&cli.data_dir).map_err(|e| format!("-d {}: {e}", cli.data_dir.display()))?;
+            let store = ntopng_tsdb::TsStore::open(&cli.data_dir, timeseries::RETENTION_DAYS)
+                .map_err(|e| format!("timeseries store in {}: {e}", cli.data_dir.display()))?;
+            let store = Arc::new(store);
+            let writer = timeseries::TsWriter::start(store.clone(), registry.clone())?;
+            (Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased, flow_store.clone(), store)?), Some(writer))
+        }
+        None => (None, None),
     };
     if let Some(cmd) = &cli.test_script_pre {
         run_hook("--test-script-pre", cmd);
@@ -272,6 +281,9 @@ fn run(cli: Cli) -> Result<(), String> {
     }
     if let Some(c) = control {
         c.stop();
+    }
+    if let Some(w) = ts_writer {
+        w.stop();
     }
     registry.log_stalls();
     let stats = sink_thread.join().map_err(|_| "flow sink thread panicked".to_string())?;

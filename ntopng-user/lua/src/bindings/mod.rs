@@ -15,6 +15,7 @@ mod httpclient;
 mod netutils;
 mod sysinfo;
 mod system;
+mod timeseries;
 mod users;
 
 pub(crate) use system::TRACE_LEVELS;
@@ -46,6 +47,7 @@ pub(crate) struct Ctx {
     pub users: Option<Arc<ntopng_auth::Users>>,
     pub interfaces: Option<Arc<dyn crate::iface_view::InterfaceProvider>>,
     pub flowdb: Option<Arc<dyn crate::flowdb_view::FlowDbProvider>>,
+    pub timeseries: Option<Arc<dyn crate::timeseries::TimeseriesProvider>>,
     pub daemon: Arc<crate::daemon::Daemon>,
 }
 
@@ -146,6 +148,9 @@ impl<'l> Registrar<'l> {
                 }
             }
         }
+        for x in registry::EXTENSIONS {
+            expected.insert((x.ns, x.name));
+        }
         if expected != self.bound {
             let missing: Vec<_> = expected.difference(&self.bound).map(|(n, f)| format!("{n}.{f}")).collect();
             let extra: Vec<_> = self.bound.difference(&expected).map(|(n, f)| format!("{n}.{f}")).collect();
@@ -173,6 +178,7 @@ pub(crate) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     netutils::install(r, ctx)?;
     httpclient::install(r, ctx)?;
     flowdb::install(r, ctx)?;
+    timeseries::install(r, ctx)?;
     Ok(())
 }
 

@@ -1,0 +1,196 @@
+//! The timeseries writer: a thread that, every step, takes a view of each interface and appends its
+//! points to the store (`<data dir>/timeseries.sqlite`), off the packet path. It runs with the control
+//! plane only (nothing could read the points with the web server off).
+//!
+//! Its views are background reads ([`Interfaces::background_view`]): workers copy the counters only,
+//! and the hosts only when a host schema (or `iface:hosts`) is due, whatever REST pages asked for.
+//!
+//! Time is wall clock for live interfaces (one pass a second) and packet time (the view's last packet)
+//! for capture files. A capture file is read at full speed, so its views are taken every ~0.1 s of wall
+//! time, each stamped with its last packet time: a boundary crossed between two views gets the traffic
+//! of the whole interval (Fill::AtEnd), not a per-boundary sample. Once the file is read, the final
+//! state is written at the boundaries following the last packet, so totals are exact.
+
+use crate::interfaces::Interfaces;
+use ntopng_lua::{InterfaceProvider, StoredSchema, TimeseriesProvider, TsQuery, ViewNeeds};
+use ntopng_tsdb::schema::Kind;
+use ntopng_tsdb::{parse_ts_query, ts_query, Fill, Recorder, TsRequest, TsStore, SCHEMAS};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// ntopng's default `ts_and_stats_data_retention_days`.
+pub const RETENTION_DAYS: u64 = 30;
+
+pub struct TsWriter {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TsWriter {
+    pub fn start(store: Arc<TsStore>, interfaces: Arc<Interfaces>) -> Result<TsWriter, String> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("ts-writer".into())
+            .spawn(move || run(&store, &interfaces, &s))
+            .map_err(|e| e.to_string())?;
+        Ok(TsWriter { stop, thread: Some(thread) })
+    }
+
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Writing {
+    ifid: i32,
+    rec: Recorder,
+    /// A capture file's final state is written.
+    done: bool,
+}
+
+fn run(store: &TsStore, ifaces: &Interfaces, stop: &AtomicBool) {
+    let names = ifaces.protocol_names();
+    let mut writing: Vec<Writing> = Vec::new();
+    let mut last_maintain = 0u64;
+    loop {
+        // One more pass once stopping, so a capture file read meanwhile gets its final points.
+        let stopping = stop.load(Ordering::Relaxed);
+        let mut reading_files = false;
+        for info in ifaces.interfaces() {
+            let idx = match writing.iter().position(|w| w.ifid == info.ifid) {
+                Some(i) => i,
+                None => {
+                    let fill = if info.pcap_dump { Fill::AtEnd } else { Fill::Spread };
+                    writing.push(Writing { ifid: info.ifid, rec: Recorder::new(info.ifid, names.clone(), fill), done: false });
+                    writing.len() - 1
+                }
+            };
+            let w = &mut writing[idx];
+            if w.done {
+                continue;
+            }
+            reading_files |= info.pcap_dump && info.running;
+            let final_pass = info.pcap_dump && !info.running;
+            let Some(mut v) = ifaces.background_view(w.ifid, ViewNeeds::COUNTERS) else { continue };
+            if info.pcap_dump && v.snapshot.iface.last_packet_ns == 0 {
+                continue;
+            }
+            // Hosts are copied only when something needing them is due (their time is the view's).
+            let hosts = final_pass || w.rec.needs_hosts(v.epoch);
+            if hosts {
+                match ifaces.background_view(w.ifid, ViewNeeds::HOSTS) {
+                    Some(h) => v = h,
+                    None => continue,
+                }
+            }
+            let t = v.epoch;
+            let mut write = |t: u64| {
+                if let Err(e) = w.rec.record(store, t, &v.snapshot, hosts) {
+                    log::warn!("timeseries of interface {}: {e}", w.ifid);
+                }
+            };
+            if final_pass {
+                // The file is read: its final state at the next boundary of every step.
+                for later in [1, 60, 300] {
+                    write((t / later + 1) * later);
+                }
+                w.done = true;
+                log::info!("timeseries of {}: written up to packet time {t}", info.name);
+            } else {
+                write(t);
+            }
+        }
+        let now = now_epoch();
+        if now >= last_maintain + 3600 {
+            if let Err(e) = store.maintain(now) {
+                log::warn!("timeseries maintenance: {e}");
+            }
+            last_maintain = now;
+        }
+        if stopping {
+            break;
+        }
+        // Live interfaces: one pass per second (their finest step), just after the second starts.
+        let pause = if reading_files { Duration::from_millis(100) } else { until_next_second() };
+        let until = std::time::Instant::now() + pause;
+        while std::time::Instant::now() < until && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50).min(until.saturating_duration_since(std::time::Instant::now())));
+        }
+    }
+}
+
+fn until_next_second() -> Duration {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    Duration::from_millis(1000 - since.subsec_millis() as u64 + 5)
+}
+
+fn now_epoch() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// The store as the Lua bindings read it (`ntop.tsQuery`, `ntop.tsStoredSchemas`).
+pub struct StoreProvider(pub Arc<TsStore>);
+
+impl TimeseriesProvider for StoreProvider {
+    fn query(&self, q: &TsQuery) -> Result<serde_json::Value, String> {
+        let req = TsRequest {
+            schema: q.schema.clone(),
+            query: parse_ts_query(&q.ts_query),
+            epoch_begin: q.epoch_begin,
+            epoch_end: q.epoch_end,
+            limit: q.limit,
+        };
+        ts_query(&self.0, &req).map_err(|e| e.to_string())
+    }
+
+    fn stored(&self, family: &str, tags: &[(String, String)], begin: u64, end: u64) -> Result<Vec<StoredSchema>, String> {
+        let value = |t: &str| tags.iter().find(|(k, _)| k == t).map(|(_, v)| v.clone());
+        let mut out = Vec::new();
+        for sc in SCHEMAS.iter().filter(|s| s.family() == family) {
+            let given: Vec<Option<String>> = sc.tags.iter().map(|t| value(t)).collect();
+            let entry = |top| StoredSchema {
+                schema: sc.name.to_string(),
+                metrics: sc.metrics.iter().map(|m| m.to_string()).collect(),
+                step: sc.step,
+                counter: sc.kind == Kind::Counter,
+                top,
+            };
+            let (last_tag, head) = given.split_last().expect("schemas have tags");
+            if head.iter().any(|v| v.is_none()) {
+                continue;
+            }
+            if last_tag.is_some() {
+                let tags: Vec<String> = given.into_iter().flatten().collect();
+                let last = self.0.last_update(sc, &tags).map_err(|e| e.to_string())?;
+                if last.is_some_and(|t| t >= begin) {
+                    out.push(entry(None));
+                }
+            } else {
+                // The values with traffic in the window, largest first: the `top:` query's series.
+                let q: Vec<String> = sc.tags.iter().zip(head).map(|(t, v)| format!("{t}:{}", v.clone().unwrap_or_default())).collect();
+                let rsp = self.query(&TsQuery {
+                    schema: format!("top:{}", sc.name),
+                    ts_query: q.join(","),
+                    epoch_begin: begin,
+                    epoch_end: end,
+                    limit: 60,
+                })?;
+                let values: Vec<String> = rsp["series"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|s| s["name"].as_str().map(str::to_string)).collect())
+                    .unwrap_or_default();
+                if !values.is_empty() {
+                    let tag = sc.tags[sc.tags.len() - 1].to_string();
+                    out.push(entry(Some((tag, values))));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
