@@ -81,6 +81,8 @@ pub struct PoolConfig {
     /// The monitored interfaces, behind `interface.*` and `network.*`. None: those bindings raise
     /// "no interface" errors.
     pub interfaces: Option<Arc<dyn InterfaceProvider>>,
+    /// The alert stores behind `interface.getAlerts`. None: it raises "no alert store".
+    pub alerts: Option<Arc<dyn crate::alert_view::AlertProvider>>,
 }
 
 impl PoolConfig {
@@ -102,6 +104,7 @@ impl PoolConfig {
             lua_cache: None,
             users: None,
             interfaces: None,
+            alerts: None,
         }
     }
 }
@@ -186,6 +189,7 @@ impl LuaPool {
             memory_limit: cfg.memory_limit,
             users: cfg.users,
             interfaces: cfg.interfaces,
+            alerts: cfg.alerts,
         };
         let size = cfg.vms.max(1);
         let mut vms = Vec::with_capacity(size);

@@ -35,6 +35,7 @@ pub(crate) struct PoolShared {
     pub memory_limit: usize,
     pub users: Option<Arc<ntopng_auth::Users>>,
     pub interfaces: Option<Arc<dyn crate::iface_view::InterfaceProvider>>,
+    pub alerts: Option<Arc<dyn crate::alert_view::AlertProvider>>,
     pub daemon: Arc<crate::daemon::Daemon>,
 }
 
@@ -180,6 +181,7 @@ impl Vm {
             start_time: shared.start_time,
             users: shared.users.clone(),
             interfaces: shared.interfaces.clone(),
+            alerts: shared.alerts.clone(),
             daemon: shared.daemon.clone(),
         };
         let mut reg = Registrar::new(&lua, wrap, fail)?;

@@ -29,6 +29,7 @@ impl ControlPlane {
         dirs: &InstallDirs,
         interfaces: Arc<Interfaces>,
         local_networks: Vec<String>,
+        alerting: Arc<crate::alerts::Alerting>,
     ) -> Result<ControlPlane, String> {
         std::fs::create_dir_all(&cli.data_dir).map_err(|e| format!("-d {}: {e}", cli.data_dir.display()))?;
         let store: Arc<dyn KvStore> = Arc::from(
@@ -47,7 +48,9 @@ impl ControlPlane {
         lua_dirs.scriptdir = dirs.scripts.clone();
         lua_dirs.httpdocsdir = dirs.httpdocs.clone();
         lua_dirs.callbacksdir = dirs.scripts.join("callbacks");
+        alerting.checks().use_store(store.clone());
         let mut pc = PoolConfig::new(lua_dirs, store);
+        pc.alerts = Some(alerting);
         pc.vms = LUA_VMS;
         pc.interfaces = Some(interfaces);
         pc.users = Some(users.clone());

@@ -3,6 +3,7 @@
 
 mod cli;
 mod config_file;
+mod alerts;
 mod control;
 mod install_dirs;
 mod interfaces;
@@ -16,6 +17,7 @@ use ntopng_capture::{AfPacketConfig, AfPacketSource, Source};
 use ntopng_engine::offload::FlowOffload;
 use ntopng_engine::publish::Publisher;
 use ntopng_engine::{run_capture_published, run_live, EngineConfig, LiveResult, LocalNetworks, OfflineResult};
+use alerts::Alerting;
 use control::ControlPlane;
 use install_dirs::InstallDirs;
 use interfaces::Interfaces;
@@ -182,8 +184,9 @@ fn run(cli: Cli) -> Result<(), String> {
         }
     }
     let registry = Arc::new(registry);
+    let alerting = Alerting::new();
     let control = match &install {
-        Some(dirs) => Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased)?),
+        Some(dirs) => Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased, alerting.clone())?),
         None => None,
     };
     if let Some(cmd) = &cli.test_script_pre {
@@ -192,8 +195,12 @@ fn run(cli: Cli) -> Result<(), String> {
 
     let stop = Arc::new(AtomicBool::new(false));
     let mut live_threads = Vec::new();
-    for (_ifid, iface, capture, publisher) in pending_live {
-        let (cfg, q, stop) = (cfg.clone(), queue.clone(), stop.clone());
+    let mut alert_writers = Vec::new();
+    for (ifid, iface, capture, publisher) in pending_live {
+        let (mut cfg, q, stop) = (cfg.clone(), queue.clone(), stop.clone());
+        let a = alerting.attach(ifid, &cli.data_dir, false)?;
+        cfg.alerts = Some(a.tap.clone());
+        alert_writers.push(a);
         live_threads.push(std::thread::spawn(move || {
             let LiveCapture { sources, offload, xdp } = capture;
             let r = run_live(&iface, sources, &cfg, Some(q), offload, Some(publisher), &stop)
@@ -206,15 +213,20 @@ fn run(cli: Cli) -> Result<(), String> {
     let file_threads: Vec<_> = pending_files
         .into_iter()
         .map(|(ifid, path, publisher)| {
-            let (cfg, q, registry) = (cfg.clone(), queue.clone(), registry.clone());
-            std::thread::spawn(move || {
+            let (mut cfg, q, registry) = (cfg.clone(), queue.clone(), registry.clone());
+            let a = alerting.attach(ifid, &cli.data_dir, true)?;
+            cfg.alerts = Some(a.tap.clone());
+            let (tap, stats) = (a.tap.clone(), a.stats.clone());
+            alert_writers.push(a);
+            Ok::<_, String>(std::thread::spawn(move || {
                 let r = run_capture_published(Path::new(&path), &cfg, Some(q), Some(publisher))
                     .map_err(|e| format!("-i {path}: {e}"));
+                alerts::wait_drained(&tap, &stats);
                 registry.mark_done(ifid);
                 r
-            })
+            }))
         })
-        .collect();
+        .collect::<Result<Vec<_>, String>>()?;
     drop(queue);
     let mut interfaces = Vec::new();
     for t in file_threads {
@@ -257,6 +269,9 @@ fn run(cli: Cli) -> Result<(), String> {
         i.shutdown();
     }
     drop(interfaces);
+    for a in alert_writers {
+        a.finish();
+    }
     if test_mode {
         if let Some(cmd) = &cli.test_script_post {
             std::thread::sleep(std::time::Duration::from_secs(1));

@@ -2,6 +2,7 @@
 //! them in step with the registry: every binding registered here must be listed as implemented in
 //! [`crate::registry`], and every function listed there must be registered, or VM creation fails.
 
+mod alerts;
 mod cache;
 mod flows;
 mod hosts;
@@ -44,6 +45,7 @@ pub(crate) struct Ctx {
     pub start_time: SystemTime,
     pub users: Option<Arc<ntopng_auth::Users>>,
     pub interfaces: Option<Arc<dyn crate::iface_view::InterfaceProvider>>,
+    pub alerts: Option<Arc<dyn crate::alert_view::AlertProvider>>,
     pub daemon: Arc<crate::daemon::Daemon>,
 }
 
@@ -166,6 +168,7 @@ pub(crate) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     flows::install(r, ctx)?;
     protocols::install(r, ctx)?;
     network::install(r, ctx)?;
+    alerts::install(r, ctx)?;
     sysinfo::install(r, ctx)?;
     files::install(r, ctx)?;
     netutils::install(r, ctx)?;
