@@ -135,3 +135,45 @@ fn alert_endpoints_serve_the_stored_flow_alerts() {
     assert_eq!(whole["recordsFiltered"].as_u64(), Some(0));
     assert!(d.stop());
 }
+
+/// enable/check.lua and disable/check.lua change the configset in the key-value store; the daemon applies
+/// it at run time and keeps it: a daemon restarted on the same data directory raises no alert of the
+/// disabled check.
+#[test]
+fn disabling_a_check_over_rest_stops_its_alerts() {
+    let Some(pcaps) = shared_pcaps("REST check configuration on ndpi-4.2/1kxun.pcap") else { return };
+    let base = pcaps.join("ndpi-4.2");
+    let cap = base.join("pcap/1kxun.pcap");
+    let protos = base.join("example/protos.txt");
+    let dir = scratch_dir("rest-checks");
+    let args = ["-i", cap.to_str().unwrap(), "-p", protos.to_str().unwrap(), "--disable-login=1"];
+    let a = Auth::None;
+    // Risk 12 (HTTP numeric IP host) is alert 43, ndpi_numeric_ip_host: 1kxun.pcap has flows with it.
+    let with_43 = |d: &Daemon| {
+        let (rsp, _) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&format=json&status=any&flow_risk=12;eq", &a);
+        rsp["records"].as_array().unwrap().iter().filter(|r| {
+            let doc: Value = serde_json::from_str(r["json"].as_str().unwrap()).unwrap();
+            doc["alerts"].as_array().unwrap().iter().any(|x| x["alert_id"] == 43)
+        }).count()
+    };
+    let mut d = Daemon::start(&args, &dir.join("data"));
+    d.wait_capture_read();
+    let first_run = with_43(&d);
+    assert!(first_run > 0);
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/disable/check.lua?check_subdir=flow&script_key=ndpi_numeric_ip_host", &a);
+    assert_eq!(rsp["success"], true, "{rsp}");
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/disable/check.lua?check_subdir=flow&script_key=no_such_check", &a);
+    assert_eq!(rsp["success"], false, "{rsp}");
+    let r = d.get("/lua/rest/v2/enable/check.lua?check_subdir=bogus&script_key=ndpi_numeric_ip_host", &a);
+    assert_eq!((r.status, r.json().unwrap()["rc_str"].as_str().map(str::to_string)), (400, Some("INVALID_ARGUMENTS".into())));
+    assert!(d.stop());
+
+    // Same data directory: the first run's alerts are still there, and the new run stores the other
+    // checks' alerts again but none of the disabled one.
+    let mut d = Daemon::start(&args, &dir.join("data"));
+    d.wait_capture_read();
+    assert_eq!(with_43(&d), first_run, "the disabled check raised alerts");
+    let (_, whole) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&status=any", &a);
+    assert!(whole["recordsFiltered"].as_u64().unwrap() > 16, "{whole}");
+    assert!(d.stop());
+}

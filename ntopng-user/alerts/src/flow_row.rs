@@ -1,7 +1,7 @@
 //! A flow alert as stored: the flow's identity and counters at classification, and what the checks
 //! found (ntopng's `flow_alerts` columns, checks.md §5.2/§5.4).
 
-use ntopng_checks::{FlowAlerts, Registry, Severity};
+use ntopng_checks::{FlowAlerts, Severity};
 use ntopng_engine::sink::FlowRecord;
 use serde_json::json;
 
@@ -44,7 +44,7 @@ pub struct FlowAlertRow {
 }
 
 impl FlowAlertRow {
-    pub fn new(interface_id: i32, rec: &FlowRecord, found: &FlowAlerts, registry: &Registry) -> FlowAlertRow {
+    pub fn new(interface_id: i32, rec: &FlowRecord, found: &FlowAlerts) -> FlowAlertRow {
         let top = found.predominant();
         let c = rec.classification.as_ref();
         let score = found.score();
@@ -56,8 +56,7 @@ impl FlowAlertRow {
             .iter()
             .map(|a| {
                 json!({"alert_id": a.alert_id, "script_key": a.key, "risk": a.risk,
-                       "cli_score": a.cli_score, "srv_score": a.srv_score,
-                       "name": registry.all().get(a.check).map(|d| d.name.as_str())})
+                       "cli_score": a.cli_score, "srv_score": a.srv_score})
             })
             .collect();
         let doc = json!({

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Flows taken from the queue per transaction at most.
 const BATCH: usize = 512;
+/// How long the writer waits for a batch to fill once a flow has arrived: fewer, larger transactions.
+const BATCH_WAIT: Duration = Duration::from_millis(10);
 /// Retention runs at most this often.
 const RETENTION_PERIOD: Duration = Duration::from_secs(60);
 
@@ -48,7 +50,21 @@ fn now_secs() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
+/// The writer yields to the packet workers: on a shared core it runs when they wait (the queue
+/// absorbs bursts), so alerts do not slow packet processing.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain syscalls on the calling thread's own id.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        if libc::setpriority(libc::PRIO_PROCESS, tid, 19) != 0 {
+            log::debug!("alert writer: cannot lower its priority");
+        }
+    }
+}
+
 fn run(ifid: i32, rx: Receiver<FlowRecord>, checks: &Checks, store: &AlertStore, retention: Retention, stats: &WriterStats) {
+    lower_priority();
     let mut last_retention = Instant::now();
     let mut rows = Vec::with_capacity(BATCH);
     let apply_retention = |stats: &WriterStats| {
@@ -60,8 +76,9 @@ fn run(ifid: i32, rx: Receiver<FlowRecord>, checks: &Checks, store: &AlertStore,
     apply_retention(stats);
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
+        let deadline = Instant::now() + BATCH_WAIT;
         while batch.len() < BATCH {
-            match rx.try_recv() {
+            match rx.recv_deadline(deadline) {
                 Ok(r) => batch.push(r),
                 Err(_) => break,
             }
@@ -70,7 +87,7 @@ fn run(ifid: i32, rx: Receiver<FlowRecord>, checks: &Checks, store: &AlertStore,
         for rec in &batch {
             let risk = rec.classification.as_ref().map_or(0, |c| c.risk);
             match ntopng_checks::evaluate(checks, risk) {
-                Some(found) => rows.push(FlowAlertRow::new(ifid, rec, &found, checks.registry())),
+                Some(found) => rows.push(FlowAlertRow::new(ifid, rec, &found)),
                 None => {
                     stats.skipped.fetch_add(1, Ordering::Relaxed);
                 }

@@ -45,6 +45,8 @@ pub struct Checks {
     /// Risk bits whose check is on: what the engine hands over at classification.
     risk_mask: Arc<AtomicU64>,
     store: RwLock<Option<Arc<dyn KvStore>>>,
+    /// The stored text last read or written.
+    seen: std::sync::Mutex<String>,
 }
 
 impl Checks {
@@ -61,7 +63,7 @@ impl Checks {
                 CheckConf { enabled: c.default_enabled, script_conf }
             })
             .collect();
-        let checks = Checks { registry, confs: RwLock::new(confs), risk_mask: Arc::new(AtomicU64::new(0)), store: RwLock::new(store) };
+        let checks = Checks { registry, confs: RwLock::new(confs), risk_mask: Arc::new(AtomicU64::new(0)), store: RwLock::new(store), seen: Default::default() };
         checks.load();
         checks.publish_mask();
         checks
@@ -140,10 +142,26 @@ impl Checks {
         json!({ "config": config })
     }
 
-    /// Keeps the configuration in `store` from now on, after applying what it holds.
-    pub fn use_store(&self, store: Arc<dyn KvStore>) {
+    /// Keeps the configuration in `store` from now on, after applying what it holds; a store with
+    /// none gets every check's entry (scripts edit that document).
+    pub fn use_store(&self, store: Arc<dyn KvStore>) -> Result<(), ConfigError> {
+        let present = store.get(CONFIGSET_KEY).map_err(|e| ConfigError::Store(e.to_string()))?.is_some();
         *self.store.write().expect("checks lock") = Some(store);
-        self.reload();
+        if present {
+            self.reload();
+            Ok(())
+        } else {
+            self.changed()
+        }
+    }
+
+    /// Applies the stored configuration if it changed since last read (a script edited it).
+    pub fn reload_if_changed(&self) {
+        let Some(store) = self.store.read().expect("checks lock").clone() else { return };
+        let Ok(Some(text)) = store.get(CONFIGSET_KEY) else { return };
+        if *self.seen.lock().expect("checks lock") != text {
+            self.reload();
+        }
     }
 
     /// Re-reads the stored configuration (a script may have changed it), keeping the current one for
@@ -157,7 +175,9 @@ impl Checks {
         self.publish_mask();
         let store = self.store.read().expect("checks lock").clone();
         if let Some(store) = &store {
-            store.set(CONFIGSET_KEY, &self.configset_json().to_string(), None).map_err(|e| ConfigError::Store(e.to_string()))?;
+            let text = self.configset_json().to_string();
+            store.set(CONFIGSET_KEY, &text, None).map_err(|e| ConfigError::Store(e.to_string()))?;
+            *self.seen.lock().expect("checks lock") = text;
         }
         Ok(())
     }
@@ -181,6 +201,7 @@ impl Checks {
             Ok(None) => return,
             Err(e) => return log::warn!("checks configuration not read: {e}"),
         };
+        *self.seen.lock().expect("checks lock") = text.clone();
         let Ok(stored) = serde_json::from_str::<Value>(&text) else {
             return log::warn!("checks configuration in {CONFIGSET_KEY} is not JSON: ignored");
         };

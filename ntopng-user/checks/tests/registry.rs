@@ -92,3 +92,23 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[test]
+fn a_script_edit_of_the_stored_configset_is_applied() {
+    let dir = tempdir().join("reload");
+    std::fs::create_dir_all(&dir).unwrap();
+    let store: Arc<dyn KvStore> = Arc::new(EmbeddedStore::open(&dir).unwrap());
+    let checks = Checks::new(Arc::new(Registry::ntopng()), None);
+    // An empty store gets every check's entry.
+    checks.use_store(store.clone()).unwrap();
+    let mut cs: serde_json::Value = serde_json::from_str(&store.get(CONFIGSET_KEY).unwrap().unwrap()).unwrap();
+    assert_eq!(cs["config"]["flow"].as_object().unwrap().len(), Registry::ntopng().all().iter().filter(|c| c.family == Family::Flow).count());
+    // As disable/check.lua does it: every hook off, written back with an empty script_conf as [].
+    cs["config"]["flow"]["ndpi_numeric_ip_host"] = serde_json::json!({"all": {"enabled": false, "script_conf": []}});
+    store.set(CONFIGSET_KEY, &cs.to_string(), None).unwrap();
+    assert!(checks.is_enabled(Family::Flow, "ndpi_numeric_ip_host"));
+    checks.reload_if_changed();
+    assert!(!checks.is_enabled(Family::Flow, "ndpi_numeric_ip_host"));
+    assert_eq!(checks.risk_mask().load(Ordering::Relaxed) & 1 << 12, 0);
+    assert!(checks.is_enabled(Family::Flow, "tls_certificate_selfsigned"));
+}

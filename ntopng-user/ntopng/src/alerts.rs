@@ -31,6 +31,19 @@ impl Alerting {
         &self.checks
     }
 
+    /// Applies changes scripts make to the stored checks configuration (`enable/check.lua`, ...)
+    /// within a second, as ntopng reloads its checks when the configset is saved.
+    pub fn watch_config(&self) {
+        let checks = self.checks.clone();
+        std::thread::Builder::new()
+            .name("checks-config".into())
+            .spawn(move || loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                checks.reload_if_changed();
+            })
+            .expect("spawn checks-config");
+    }
+
     /// Opens interface `ifid`'s database under `data_dir` and starts its writer. `blocking`: capture
     /// files wait for the writer; live capture counts what the queue could not take.
     pub fn attach(&self, ifid: i32, data_dir: &Path, blocking: bool) -> Result<IfaceAlerts, String> {
@@ -67,7 +80,7 @@ pub fn wait_drained(tap: &AlertTap, stats: &WriterStats) {
     use std::sync::atomic::Ordering;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while stats.flows.load(Ordering::Relaxed) < tap.sent() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }
 

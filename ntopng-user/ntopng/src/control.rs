@@ -48,7 +48,8 @@ impl ControlPlane {
         lua_dirs.scriptdir = dirs.scripts.clone();
         lua_dirs.httpdocsdir = dirs.httpdocs.clone();
         lua_dirs.callbacksdir = dirs.scripts.join("callbacks");
-        alerting.checks().use_store(store.clone());
+        alerting.checks().use_store(store.clone()).map_err(|e| format!("checks: {e}"))?;
+        alerting.watch_config();
         let mut pc = PoolConfig::new(lua_dirs, store);
         pc.alerts = Some(alerting);
         pc.vms = LUA_VMS;
