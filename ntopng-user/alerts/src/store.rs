@@ -93,6 +93,8 @@ impl AlertStore {
             std::fs::create_dir_all(dir).map_err(StoreError::Io)?;
         }
         let conn = Connection::open(path)?;
+        // Another process may hold the file (two daemons on one data directory): wait, do not fail.
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         Self::init(conn)

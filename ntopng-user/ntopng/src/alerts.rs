@@ -84,6 +84,14 @@ pub fn wait_drained(tap: &AlertTap, stats: &WriterStats) {
     }
 }
 
+impl Alerting {
+    /// [`Alerting::attach`], or no alerts for that interface (with a warning) when its database cannot
+    /// be opened: monitoring goes on.
+    pub fn attach_or_warn(&self, ifid: i32, data_dir: &Path, blocking: bool) -> Option<IfaceAlerts> {
+        self.attach(ifid, data_dir, blocking).map_err(|e| log::warn!("interface {ifid}: alerts disabled: {e}")).ok()
+    }
+}
+
 impl AlertProvider for Alerting {
     fn alerts(
         &self,

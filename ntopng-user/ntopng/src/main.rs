@@ -198,9 +198,10 @@ fn run(cli: Cli) -> Result<(), String> {
     let mut alert_writers = Vec::new();
     for (ifid, iface, capture, publisher) in pending_live {
         let (mut cfg, q, stop) = (cfg.clone(), queue.clone(), stop.clone());
-        let a = alerting.attach(ifid, &cli.data_dir, false)?;
-        cfg.alerts = Some(a.tap.clone());
-        alert_writers.push(a);
+        if let Some(a) = alerting.attach_or_warn(ifid, &cli.data_dir, false) {
+            cfg.alerts = Some(a.tap.clone());
+            alert_writers.push(a);
+        }
         live_threads.push(std::thread::spawn(move || {
             let LiveCapture { sources, offload, xdp } = capture;
             let r = run_live(&iface, sources, &cfg, Some(q), offload, Some(publisher), &stop)
@@ -214,19 +215,23 @@ fn run(cli: Cli) -> Result<(), String> {
         .into_iter()
         .map(|(ifid, path, publisher)| {
             let (mut cfg, q, registry) = (cfg.clone(), queue.clone(), registry.clone());
-            let a = alerting.attach(ifid, &cli.data_dir, true)?;
-            cfg.alerts = Some(a.tap.clone());
-            let (tap, stats) = (a.tap.clone(), a.stats.clone());
-            alert_writers.push(a);
-            Ok::<_, String>(std::thread::spawn(move || {
+            let drain = alerting.attach_or_warn(ifid, &cli.data_dir, true).map(|a| {
+                cfg.alerts = Some(a.tap.clone());
+                let drain = (a.tap.clone(), a.stats.clone());
+                alert_writers.push(a);
+                drain
+            });
+            std::thread::spawn(move || {
                 let r = run_capture_published(Path::new(&path), &cfg, Some(q), Some(publisher))
                     .map_err(|e| format!("-i {path}: {e}"));
-                alerts::wait_drained(&tap, &stats);
+                if let Some((tap, stats)) = drain {
+                    alerts::wait_drained(&tap, &stats);
+                }
                 registry.mark_done(ifid);
                 r
-            }))
+            })
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect();
     drop(queue);
     let mut interfaces = Vec::new();
     for t in file_threads {
