@@ -12,6 +12,7 @@ PACKAGES=(
   linux-libc-dev                  # XDP program: clang -target bpf includes the kernel UAPI headers (linux/bpf.h)
   iproute2 tcpreplay ethtool      # live capture: namespaces, veth pairs, replays, NIC set-up
   redis-server                    # ntopng-store tests run the Redis backend against a private server
+  libsqlite3-dev                  # the alert store (rusqlite over the system SQLite)
   curl                            # REST calls from --test-script hooks and the demo
   openssl                         # the HTTPS tests make a self-signed certificate with the openssl CLI
   python3 python3-venv            # the official ntopng Python client (PyPI), run by the REST tests

@@ -33,6 +33,8 @@ pub struct EngineConfig {
     pub flow_idle_ns: u64,
     /// BPF filter (`-B`).
     pub bpf: Option<String>,
+    /// Where classified flows with enabled risk checks go; `None`: no alerts.
+    pub alerts: Option<std::sync::Arc<crate::alert_tap::AlertTap>>,
 }
 
 impl Default for EngineConfig {
@@ -48,6 +50,7 @@ impl Default for EngineConfig {
             purge_idle: false,
             flow_idle_ns: FLOW_IDLE_NS,
             bpf: None,
+            alerts: None,
         }
     }
 }

@@ -11,10 +11,12 @@
 //! * [`tcp_seq`]: per-direction TCP sequence checks (retransmission, out of order, lost, keep-alive).
 //! * [`bcast_domains`]: broadcast domains inferred from ARP.
 //! * [`offload`]: classified flows handed to the kernel (XDP bypass), counters folded back.
+//! * [`alert_tap`]: classified flows with risks a check wants, queued for the alert writer.
 //! * [`sink`]: where ended flows go (`-F jsonl;path`, ...), off the workers' path.
 //! * [`snapshot`]: merged, owned view of the state for reading back.
 //! * [`publish`]: views of the state while workers run, served between batches.
 
+pub mod alert_tap;
 pub mod bcast_domains;
 pub mod config;
 pub mod flow;

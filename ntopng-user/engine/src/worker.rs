@@ -269,6 +269,7 @@ impl Worker {
             let l3 = &frame.data[p.l3_offset..];
             if let Verdict::Done(c) = d.feed(det, l3, now / 1_000_000, packets) {
                 // Frees nDPI's state now: a classified flow keeps only its classification.
+                tap_classified(&self.shared, self.id, flow, &c);
                 flow.detection = Detection::Done(c);
                 // Nothing else needs its packets: let the kernel count them from now on
                 // (the XDP program keys plain and VLAN-tagged frames only).
@@ -458,7 +459,11 @@ impl Worker {
         let mut flow = self.state.flows.remove(slot);
         self.shared.flows.fetch_sub(1, Ordering::Relaxed);
         let classification = match std::mem::replace(&mut flow.detection, Detection::Disabled) {
-            Detection::InProgress(mut d) => Some(d.give_up(self.detector.as_mut().expect("detector"))),
+            Detection::InProgress(mut d) => {
+                let c = d.give_up(self.detector.as_mut().expect("detector"));
+                tap_classified(&self.shared, self.id, &flow, &c);
+                Some(c)
+            }
             Detection::Done(c) => Some(c),
             Detection::Disabled => None,
         };
@@ -499,6 +504,7 @@ impl Worker {
         for f in self.state.flows.iter_mut() {
             if let Detection::InProgress(d) = &mut f.detection {
                 let c = d.give_up(det);
+                tap_classified(&self.shared, self.id, f, &c);
                 f.detection = Detection::Done(c);
             }
         }
@@ -515,6 +521,14 @@ impl Worker {
 
     pub fn flows(&self) -> &FlowTable {
         &self.state.flows
+    }
+}
+
+/// The flow-classified hook: hands the flow to the alert writer when a check wants its risks.
+#[inline]
+fn tap_classified(shared: &Shared, worker: usize, flow: &Flow, c: &ndpi::Classification) {
+    if let Some(tap) = shared.cfg.alerts.as_ref().filter(|t| t.wants(c.risk)) {
+        tap.offer(FlowRecord::from_flow(flow, worker, Some(c.clone()), None));
     }
 }
 

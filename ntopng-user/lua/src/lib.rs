@@ -15,6 +15,7 @@
 //! VMs with a per-request environment, and header functions that record the response head instead of
 //! printing it into the body.
 
+pub mod alert_view;
 mod api_list;
 mod args;
 mod bindings;
@@ -31,6 +32,7 @@ pub mod timeseries;
 mod vm;
 
 pub use flowdb_view::{FlowDbError, FlowDbProvider, FlowDbQueryKind, FlowDbRows};
+pub use alert_view::{AlertError, AlertProvider};
 pub use iface_view::{IfaceInfo, IfaceView, InterfaceProvider, StaticProvider, ViewNeeds};
 pub use luacache::{CachedValue, LuaCache};
 pub use pool::{Dirs, LuaPool, PoolConfig, PoolError};

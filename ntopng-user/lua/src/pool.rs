@@ -86,6 +86,8 @@ pub struct PoolConfig {
     /// The stored timeseries, behind `ntop.tsQuery` and `ntop.tsStoredSchemas` (extensions). None: those
     /// raise "no timeseries store".
     pub timeseries: Option<Arc<dyn crate::timeseries::TimeseriesProvider>>,
+    /// The alert stores behind `interface.getAlerts`. None: it raises "no alert store".
+    pub alerts: Option<Arc<dyn crate::alert_view::AlertProvider>>,
 }
 
 impl PoolConfig {
@@ -109,6 +111,7 @@ impl PoolConfig {
             interfaces: None,
             flowdb: None,
             timeseries: None,
+            alerts: None,
         }
     }
 }
@@ -195,6 +198,7 @@ impl LuaPool {
             interfaces: cfg.interfaces,
             flowdb: cfg.flowdb,
             timeseries: cfg.timeseries,
+            alerts: cfg.alerts,
         };
         let size = cfg.vms.max(1);
         let mut vms = Vec::with_capacity(size);

@@ -198,6 +198,8 @@ pub(crate) const IMPLEMENTED: &[(&str, &str, &str)] = &[
     ("ntop", "bitmapClear", "bits 0..63"),
     ("ntop", "mapScoreToSeverity", "checks.md §1.2"),
     ("ntop", "mapSeverityToScore", "checks.md §1.2"),
+    ("ntop", "getFlowAlertScore", "default score of the flow alert type (nDPI 4.2 scores for risk alerts); 0 when unknown"),
+    ("ntop", "getFlowAlertRisk", "nDPI risk id of a risk flow alert; 0 for other alert types"),
     ("ntop", "ipToNumber", ""),
     ("ntop", "inet_ntoa", ""),
     ("ntop", "networkPrefix", "IPv4 and IPv6"),
@@ -289,6 +291,7 @@ pub(crate) const IMPLEMENTED: &[(&str, &str, &str)] = &[
     ("interface", "hasEBPF", "false"),
     ("interface", "hasExternalAlerts", "false"),
     // interface: statistics
+    ("interface", "getAlerts", "this build's alert store query: params_table = the REST alert request (status, epoch_begin/end, start/length, sort/order, `value;op` filters) plus action (list|type_counters|severity_counters|acknowledge|delete) and family (flow|host); returns {status = ok|invalid_args|internal_error, rsp = answer, message = error text}"),
     ("interface", "getStats", "NetworkInterface::lua shape; throughputs 0 (rates not computed yet), no alerts or scores; localstats, dscp, tcpPacketStats, bcast_domains and ndpi (all received, as ntopng) from the engine's counters, ended flows included; no copy of the flows"),
     ("interface", "getStatsUpdateFreq", "5"),
     ("interface", "getThroughput", "all 0: rates are not computed yet"),
@@ -385,7 +388,6 @@ fn reason(ns: &str, name: &str, section: &str) -> &'static str {
         "checkNetworkPolicy" | "reloadNetworksPolicyConfiguration" => {
             return "networks policy is a Pro feature, not in this community build"
         }
-        "getFlowAlertScore" | "getFlowAlertRisk" => return "needs the flow alert definitions of the checks framework",
         "publish" | "rpcCall" | "sendKafkaMessage" | "speedtest" => return "Pro feature, not in this community build",
         "sendMail" => return "the SMTP client is not built yet",
         "getMac64" | "decodeMac64" => {

@@ -37,6 +37,7 @@ pub(crate) struct PoolShared {
     pub interfaces: Option<Arc<dyn crate::iface_view::InterfaceProvider>>,
     pub flowdb: Option<Arc<dyn crate::flowdb_view::FlowDbProvider>>,
     pub timeseries: Option<Arc<dyn crate::timeseries::TimeseriesProvider>>,
+    pub alerts: Option<Arc<dyn crate::alert_view::AlertProvider>>,
     pub daemon: Arc<crate::daemon::Daemon>,
 }
 
@@ -184,6 +185,7 @@ impl Vm {
             interfaces: shared.interfaces.clone(),
             flowdb: shared.flowdb.clone(),
             timeseries: shared.timeseries.clone(),
+            alerts: shared.alerts.clone(),
             daemon: shared.daemon.clone(),
         };
         let mut reg = Registrar::new(&lua, wrap, fail)?;

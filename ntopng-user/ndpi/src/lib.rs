@@ -29,3 +29,25 @@ pub fn risk_name(bit: u32) -> String {
     // SAFETY: returns a static string for any value.
     detector::cstr(unsafe { ndpi_sys::ndpi_risk2str(bit as _) }).unwrap_or_default()
 }
+
+/// A risk's score as nDPI rates it alone, split between the flow's client and server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RiskScore {
+    pub total: u16,
+    pub client: u16,
+    pub server: u16,
+}
+
+/// Risk bits nDPI 4.2 knows (`NDPI_MAX_RISK`): bits at or above are never set.
+pub const MAX_RISK: u32 = ndpi_sys::NDPI_MAX_RISK as u32;
+
+/// nDPI's score of risk bit `bit` on its own (`ndpi_risk2score` with that single bit).
+pub fn risk_score(bit: u32) -> RiskScore {
+    if bit == 0 || bit >= MAX_RISK {
+        return RiskScore { total: 0, client: 0, server: 0 };
+    }
+    let (mut client, mut server) = (0u16, 0u16);
+    // SAFETY: a pure table lookup over a valid risk bitmap; both outputs are valid pointers.
+    let total = unsafe { ndpi_sys::ndpi_risk2score(1u64 << bit, &mut client, &mut server) };
+    RiskScore { total, client, server }
+}

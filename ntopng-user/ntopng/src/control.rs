@@ -31,6 +31,7 @@ impl ControlPlane {
         local_networks: Vec<String>,
         flow_store: Option<Arc<ntopng_flowdb::SqliteStore>>,
         timeseries: Arc<ntopng_tsdb::TsStore>,
+        alerting: Arc<crate::alerts::Alerting>,
     ) -> Result<ControlPlane, String> {
         std::fs::create_dir_all(&cli.data_dir).map_err(|e| format!("-d {}: {e}", cli.data_dir.display()))?;
         let store: Arc<dyn KvStore> = Arc::from(
@@ -49,7 +50,10 @@ impl ControlPlane {
         lua_dirs.scriptdir = dirs.scripts.clone();
         lua_dirs.httpdocsdir = dirs.httpdocs.clone();
         lua_dirs.callbacksdir = dirs.scripts.join("callbacks");
+        alerting.checks().use_store(store.clone()).map_err(|e| format!("checks: {e}"))?;
+        alerting.watch_config();
         let mut pc = PoolConfig::new(lua_dirs, store);
+        pc.alerts = Some(alerting);
         pc.vms = LUA_VMS;
         pc.interfaces = Some(interfaces);
         pc.timeseries = Some(Arc::new(crate::timeseries::StoreProvider(timeseries)));

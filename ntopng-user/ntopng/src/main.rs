@@ -3,6 +3,7 @@
 
 mod cli;
 mod config_file;
+mod alerts;
 mod control;
 mod flow_db;
 mod install_dirs;
@@ -18,6 +19,7 @@ use ntopng_capture::{AfPacketConfig, AfPacketSource, Source};
 use ntopng_engine::offload::FlowOffload;
 use ntopng_engine::publish::Publisher;
 use ntopng_engine::{run_capture_published, run_live, EngineConfig, LiveResult, LocalNetworks, OfflineResult};
+use alerts::Alerting;
 use control::ControlPlane;
 use install_dirs::InstallDirs;
 use interfaces::Interfaces;
@@ -190,6 +192,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
     }
     let registry = Arc::new(registry);
+    let alerting = Alerting::new();
     // The timeseries are written only when they can be read: with the web server on.
     let (control, ts_writer) = match &install {
         Some(dirs) => {
@@ -198,7 +201,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| format!("timeseries store in {}: {e}", cli.data_dir.display()))?;
             let store = Arc::new(store);
             let writer = timeseries::TsWriter::start(store.clone(), registry.clone())?;
-            (Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased, flow_store.clone(), store)?), Some(writer))
+            (Some(ControlPlane::start(&cli, dirs, registry.clone(), local_nets_aliased, flow_store.clone(), store, alerting.clone())?), Some(writer))
         }
         None => (None, None),
     };
@@ -208,8 +211,14 @@ fn run(cli: Cli) -> Result<(), String> {
 
     let stop = Arc::new(AtomicBool::new(false));
     let mut live_threads = Vec::new();
-    for (_ifid, iface, capture, publisher) in pending_live {
-        let (cfg, q, stop) = (cfg.clone(), queue.clone(), stop.clone());
+    let mut alert_writers = Vec::new();
+    for (ifid, iface, capture, publisher) in pending_live {
+        let (mut cfg, q, stop) = (cfg.clone(), queue.clone(), stop.clone());
+        // Alerts are stored only when they can be read: with the web server on (as the timeseries).
+        if let Some(a) = install.as_ref().and_then(|_| alerting.attach_or_warn(ifid, &cli.data_dir, false)) {
+            cfg.alerts = Some(a.tap.clone());
+            alert_writers.push(a);
+        }
         live_threads.push(std::thread::spawn(move || {
             let LiveCapture { sources, offload, xdp } = capture;
             let r = run_live(&iface, sources, &cfg, Some(q), offload, Some(publisher), &stop)
@@ -222,10 +231,19 @@ fn run(cli: Cli) -> Result<(), String> {
     let file_threads: Vec<_> = pending_files
         .into_iter()
         .map(|(ifid, path, publisher)| {
-            let (cfg, q, registry) = (cfg.clone(), queue.clone(), registry.clone());
+            let (mut cfg, q, registry) = (cfg.clone(), queue.clone(), registry.clone());
+            let drain = install.as_ref().and_then(|_| alerting.attach_or_warn(ifid, &cli.data_dir, true)).map(|a| {
+                cfg.alerts = Some(a.tap.clone());
+                let drain = (a.tap.clone(), a.stats.clone());
+                alert_writers.push(a);
+                drain
+            });
             std::thread::spawn(move || {
                 let r = run_capture_published(Path::new(&path), &cfg, Some(q), Some(publisher))
                     .map_err(|e| format!("-i {path}: {e}"));
+                if let Some((tap, stats)) = drain {
+                    alerts::wait_drained(&tap, &stats);
+                }
                 registry.mark_done(ifid);
                 r
             })
@@ -273,6 +291,9 @@ fn run(cli: Cli) -> Result<(), String> {
         i.shutdown();
     }
     drop(interfaces);
+    for a in alert_writers {
+        a.finish();
+    }
     if test_mode {
         if let Some(cmd) = &cli.test_script_post {
             std::thread::sleep(std::time::Duration::from_secs(1));

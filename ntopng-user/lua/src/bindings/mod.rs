@@ -2,6 +2,7 @@
 //! them in step with the registry: every binding registered here must be listed as implemented in
 //! [`crate::registry`], and every function listed there must be registered, or VM creation fails.
 
+mod alerts;
 mod cache;
 mod flowdb;
 mod flows;
@@ -48,6 +49,7 @@ pub(crate) struct Ctx {
     pub interfaces: Option<Arc<dyn crate::iface_view::InterfaceProvider>>,
     pub flowdb: Option<Arc<dyn crate::flowdb_view::FlowDbProvider>>,
     pub timeseries: Option<Arc<dyn crate::timeseries::TimeseriesProvider>>,
+    pub alerts: Option<Arc<dyn crate::alert_view::AlertProvider>>,
     pub daemon: Arc<crate::daemon::Daemon>,
 }
 
@@ -173,6 +175,7 @@ pub(crate) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     flows::install(r, ctx)?;
     protocols::install(r, ctx)?;
     network::install(r, ctx)?;
+    alerts::install(r, ctx)?;
     sysinfo::install(r, ctx)?;
     files::install(r, ctx)?;
     netutils::install(r, ctx)?;

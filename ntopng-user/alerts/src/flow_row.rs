@@ -1,0 +1,104 @@
+//! A flow alert as stored: the flow's identity and counters at classification, and what the checks
+//! found (ntopng's `flow_alerts` columns, checks.md §5.2/§5.4).
+
+use ntopng_checks::{FlowAlerts, Severity};
+use ntopng_engine::sink::FlowRecord;
+use serde_json::json;
+
+#[derive(Debug, Clone)]
+pub struct FlowAlertRow {
+    pub interface_id: i32,
+    /// The predominant alert.
+    pub alert_id: u16,
+    pub alert_category: u8,
+    /// Seconds (packet time).
+    pub tstamp: i64,
+    pub tstamp_end: i64,
+    pub first_seen: i64,
+    /// The flow's total score, and the severity ntopng maps it to.
+    pub score: u32,
+    pub severity: u8,
+    pub json: String,
+    pub ip_version: u8,
+    pub cli_ip: String,
+    pub srv_ip: String,
+    pub cli_port: u16,
+    pub srv_port: u16,
+    pub vlan_id: u16,
+    pub is_cli_attacker: bool,
+    pub is_cli_victim: bool,
+    pub is_srv_attacker: bool,
+    pub is_srv_victim: bool,
+    pub proto: u8,
+    pub l7_proto: u16,
+    pub l7_master_proto: u16,
+    pub l7_cat: u32,
+    pub cli2srv_bytes: u64,
+    pub srv2cli_bytes: u64,
+    pub cli2srv_pkts: u64,
+    pub srv2cli_pkts: u64,
+    /// ntopng's 128-bit alert bitmap, bit n = alert id n, as 16 bytes, most significant first.
+    pub alerts_map: [u8; 16],
+    pub flow_risk_bitmap: u64,
+    pub info: Option<String>,
+}
+
+impl FlowAlertRow {
+    pub fn new(interface_id: i32, rec: &FlowRecord, found: &FlowAlerts) -> FlowAlertRow {
+        let top = found.predominant();
+        let c = rec.classification.as_ref();
+        let score = found.score();
+        let secs = |ns: u64| (ns / 1_000_000_000) as i64;
+        // The side that takes most of the predominant alert's score is its attacker.
+        let (cli_att, srv_att) = (top.cli_score > top.srv_score, top.srv_score > top.cli_score);
+        let alerts: Vec<_> = found
+            .alerts
+            .iter()
+            .map(|a| {
+                json!({"alert_id": a.alert_id, "script_key": a.key, "risk": a.risk,
+                       "cli_score": a.cli_score, "srv_score": a.srv_score})
+            })
+            .collect();
+        let doc = json!({
+            "alert_generation": {"script_key": top.key, "subdir": "flow", "confset_id": 0},
+            "ntopng.key": rec.ntopng_key,
+            "hash_entry_id": rec.hash_id,
+            "cli_score": found.cli_score,
+            "srv_score": found.srv_score,
+            "flow_risk": rec.classification.as_ref().map_or(0, |c| c.risk),
+            "alerts": alerts,
+        });
+        FlowAlertRow {
+            interface_id,
+            alert_id: top.alert_id,
+            alert_category: top.category.id(),
+            tstamp: secs(rec.last_seen_ns),
+            tstamp_end: secs(rec.last_seen_ns),
+            first_seen: secs(rec.first_seen_ns),
+            score,
+            severity: Severity::from_score(score).id(),
+            json: doc.to_string(),
+            ip_version: rec.ip_version,
+            cli_ip: rec.client.0.to_string(),
+            srv_ip: rec.server.0.to_string(),
+            cli_port: rec.client.1,
+            srv_port: rec.server.1,
+            vlan_id: rec.vlan,
+            is_cli_attacker: cli_att,
+            is_cli_victim: srv_att,
+            is_srv_attacker: srv_att,
+            is_srv_victim: cli_att,
+            proto: rec.l4_proto,
+            l7_proto: c.map_or(0, |c| c.app_protocol),
+            l7_master_proto: c.map_or(0, |c| c.master_protocol),
+            l7_cat: c.map_or(0, |c| c.category),
+            cli2srv_bytes: rec.cli2srv.bytes,
+            srv2cli_bytes: rec.srv2cli.bytes,
+            cli2srv_pkts: rec.cli2srv.packets,
+            srv2cli_pkts: rec.srv2cli.packets,
+            alerts_map: found.alerts_map.to_be_bytes(),
+            flow_risk_bitmap: c.map_or(0, |c| c.risk),
+            info: c.and_then(|c| c.host_name()).map(str::to_string),
+        }
+    }
+}

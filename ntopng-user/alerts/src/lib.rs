@@ -1,0 +1,20 @@
+//! ntopng's alert store: flow and host alerts in an SQLite database per interface, with ntopng's
+//! tables and columns ([`schema`]), written by a thread off the packet path ([`writer`]) from the
+//! flows the engine's alert tap hands over, and read back for the REST API ([`store`], [`request`]).
+//!
+//! Flow alerts are historical as soon as they are raised (ntopng stores them when triggered); host
+//! alerts would be engaged in memory until released (no host check raises any yet).
+
+pub mod api;
+pub mod flow_row;
+pub mod request;
+pub mod schema;
+pub mod store;
+pub mod writer;
+
+pub use api::{answer, AlertOp, ApiError};
+pub use flow_row::FlowAlertRow;
+pub use request::{AlertRequest, RequestError, StatusFilter};
+pub use schema::db_path;
+pub use store::{AlertPage, AlertStore, CounterKind, Retention, StoreError};
+pub use writer::{spawn_writer, WriterStats};

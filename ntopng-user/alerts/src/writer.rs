@@ -1,0 +1,112 @@
+//! The alert writer: a thread that takes classified flows from the engine's tap, runs the flow risk
+//! checks on them and stores what they raise, in batches, applying retention as it goes.
+
+use crate::flow_row::FlowAlertRow;
+use crate::store::{AlertStore, Retention};
+use crossbeam_channel::Receiver;
+use ntopng_checks::Checks;
+use ntopng_engine::sink::FlowRecord;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Flows taken from the queue per transaction at most.
+const BATCH: usize = 512;
+/// How long the writer waits for a batch to fill once a flow has arrived: fewer, larger transactions.
+const BATCH_WAIT: Duration = Duration::from_millis(10);
+/// Retention runs at most this often.
+const RETENTION_PERIOD: Duration = Duration::from_secs(60);
+
+/// What the writer did (readable while it runs).
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    /// Flows received from the tap and processed (their alerts stored or failed).
+    pub flows: AtomicU64,
+    /// Flow alerts stored.
+    pub stored: AtomicU64,
+    /// Flows whose checks had been disabled by the time they were evaluated.
+    pub skipped: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+/// Starts the writer of interface `ifid`; it ends when every sender of `rx` is gone.
+pub fn spawn_writer(
+    ifid: i32,
+    rx: Receiver<FlowRecord>,
+    checks: Arc<Checks>,
+    store: Arc<AlertStore>,
+    retention: Retention,
+) -> (Arc<WriterStats>, std::thread::JoinHandle<()>) {
+    let stats = Arc::new(WriterStats::default());
+    let st = stats.clone();
+    let handle = std::thread::Builder::new()
+        .name(format!("alerts-{ifid}"))
+        .spawn(move || run(ifid, rx, &checks, &store, retention, &st))
+        .expect("spawn alert writer");
+    (stats, handle)
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The writer yields to the packet workers: on a shared core it runs when they wait (the queue
+/// absorbs bursts), so alerts do not slow packet processing.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain syscalls on the calling thread's own id.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        if libc::setpriority(libc::PRIO_PROCESS, tid, 19) != 0 {
+            log::debug!("alert writer: cannot lower its priority");
+        }
+    }
+}
+
+fn run(ifid: i32, rx: Receiver<FlowRecord>, checks: &Checks, store: &AlertStore, retention: Retention, stats: &WriterStats) {
+    lower_priority();
+    let mut last_retention = Instant::now();
+    let mut rows = Vec::with_capacity(BATCH);
+    let apply_retention = |stats: &WriterStats| {
+        if let Err(e) = store.apply_retention(&retention, now_secs()) {
+            stats.errors.fetch_add(1, Ordering::Relaxed);
+            log::error!("alert retention: {e}");
+        }
+    };
+    apply_retention(stats);
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        let deadline = Instant::now() + BATCH_WAIT;
+        while batch.len() < BATCH {
+            match rx.recv_deadline(deadline) {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        rows.clear();
+        for rec in &batch {
+            let risk = rec.classification.as_ref().map_or(0, |c| c.risk);
+            match ntopng_checks::evaluate(checks, risk) {
+                Some(found) => rows.push(FlowAlertRow::new(ifid, rec, &found)),
+                None => {
+                    stats.skipped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        match store.insert_flow_alerts(&rows) {
+            Ok(()) => {
+                stats.stored.fetch_add(rows.len() as u64, Ordering::Relaxed);
+            }
+            Err(e) => {
+                stats.errors.fetch_add(1, Ordering::Relaxed);
+                log::error!("storing {} flow alerts: {e}", rows.len());
+            }
+        }
+        stats.flows.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        if last_retention.elapsed() >= RETENTION_PERIOD {
+            apply_retention(stats);
+            last_retention = Instant::now();
+        }
+    }
+    apply_retention(stats);
+}

@@ -1,0 +1,68 @@
+//! Classified flows that a check wants to see, handed from the workers to the alert writer.
+//!
+//! A worker looks once per classified flow (never per packet): one relaxed atomic load of the
+//! risk bits whose checks are on, and only a flow carrying one of them is copied into a
+//! [`FlowRecord`] and queued. The queue is bounded: live capture never waits on it and counts
+//! what did not fit; capture files wait (nothing is lost).
+
+use crate::sink::FlowRecord;
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Flows the queue holds before live workers start dropping.
+pub const ALERT_QUEUE: usize = 16_384;
+
+pub struct AlertTap {
+    /// nDPI risk bits whose check is enabled (owned by the checks configuration).
+    risk_mask: Arc<AtomicU64>,
+    tx: Sender<FlowRecord>,
+    blocking: bool,
+    sent: AtomicU64,
+    dropped: AtomicU64,
+}
+
+impl std::fmt::Debug for AlertTap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlertTap").field("blocking", &self.blocking).field("dropped", &self.dropped()).finish()
+    }
+}
+
+impl AlertTap {
+    /// A tap over `risk_mask`, and the writer's end of its queue.
+    pub fn new(risk_mask: Arc<AtomicU64>, capacity: usize, blocking: bool) -> (Arc<AlertTap>, Receiver<FlowRecord>) {
+        let (tx, rx) = crossbeam_channel::bounded(capacity);
+        (Arc::new(AlertTap { risk_mask, tx, blocking, sent: AtomicU64::new(0), dropped: AtomicU64::new(0) }), rx)
+    }
+
+    /// Whether a flow with these risk bits is wanted.
+    #[inline]
+    pub fn wants(&self, risk: u64) -> bool {
+        risk & self.risk_mask.load(Ordering::Relaxed) != 0
+    }
+
+    /// Queues a flow; counts it as dropped when the queue is full (live) or gone.
+    #[cold]
+    pub fn offer(&self, rec: FlowRecord) {
+        let sent = if self.blocking {
+            self.tx.send(rec).is_ok()
+        } else {
+            match self.tx.try_send(rec) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => false,
+            }
+        };
+        let counter = if sent { &self.sent } else { &self.dropped };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Flows handed over.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// Flows not handed over because the queue was full or closed.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}

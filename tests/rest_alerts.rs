@@ -1,0 +1,179 @@
+//! Alerts over the REST API, end to end: the daemon reads nDPI 4.2's 1kxun.pcap (16 flows with nDPI
+//! risks in ndpiReader's expected results), its alert writer stores the flow risk alerts in the data
+//! directory's SQLite database, and the alert endpoints are called over HTTP: counters, list with
+//! filters/paging/sorting, acknowledge, delete, and bad input (ifid missing, SQL in a filter value).
+
+mod daemon;
+mod support;
+
+use daemon::{Auth, Daemon};
+use ntopng_checks::Registry;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use support::{scratch_dir, shared_pcaps};
+
+/// Per risky flow of the ndpiReader result: its risk bits.
+fn expected_flows(out: &std::path::Path) -> Vec<BTreeSet<u32>> {
+    let names: BTreeMap<String, u32> = (1..ndpi::MAX_RISK).map(|b| (ndpi::risk_name(b), b)).collect();
+    let text = String::from_utf8_lossy(&std::fs::read(out).unwrap()).into_owned();
+    text.lines()
+        .filter_map(|l| l.split("[Risk: ").nth(1))
+        .map(|r| {
+            r.split(']').next().unwrap().split("**").map(str::trim).filter(|s| !s.is_empty()).map(|n| names[n]).collect()
+        })
+        .collect()
+}
+
+fn count_of(rsp: &Value) -> u64 {
+    rsp.as_array().unwrap().iter().map(|e| e["count"].as_u64().unwrap()).sum()
+}
+
+#[test]
+fn alert_endpoints_serve_the_stored_flow_alerts() {
+    let Some(pcaps) = shared_pcaps("REST alert tests on ndpi-4.2/1kxun.pcap") else { return };
+    let base = pcaps.join("ndpi-4.2");
+    let cap = base.join("pcap/1kxun.pcap");
+    let flows = expected_flows(&base.join("result/1kxun.pcap.out"));
+    assert_eq!(flows.len(), 16);
+    let reg = Registry::ntopng();
+    let alert_ids: BTreeSet<u64> = flows.iter().flatten().map(|b| reg.risk_check(*b).unwrap().1.alert_id as u64).collect();
+
+    let dir = scratch_dir("rest-alerts");
+    let protos = base.join("example/protos.txt");
+    let mut d = Daemon::start(
+        &["-i", cap.to_str().unwrap(), "-p", protos.to_str().unwrap(), "--disable-login=1"],
+        &dir.join("data"),
+    );
+    d.wait_capture_read();
+    let a = Auth::None;
+    assert!(dir.join("data/0/alerts/alert_store_v11.db").is_file(), "alert database not in the data dir");
+
+    // ifid is required (e2e get_alert_type_counters_01).
+    let r = d.get("/lua/rest/v2/get/alert/type/counters.lua", &a);
+    assert_eq!(r.status, 400, "{}", r.body);
+    let v = r.json().unwrap();
+    assert_eq!((v["rc"].as_i64(), v["rc_str"].as_str()), (Some(-2), Some("INVALID_INTERFACE")));
+
+    // One alert per risky flow; the counters group them by predominant alert type and by severity.
+    let (types, _) = d.rest_ok("/lua/rest/v2/get/alert/type/counters.lua?ifid=0", &a);
+    assert_eq!(count_of(&types), 16, "{types}");
+    for t in types.as_array().unwrap() {
+        assert_eq!((t["entity_id"].as_u64(), t["entity_label"].as_str()), (Some(4), Some("Flow")));
+        assert!(alert_ids.contains(&t["alert_id"].as_u64().unwrap()), "{t}");
+        assert!(!t["name"].as_str().unwrap().is_empty());
+    }
+    let (sevs, _) = d.rest_ok("/lua/rest/v2/get/alert/severity/counters.lua?ifid=0", &a);
+    assert_eq!(count_of(&sevs), 16, "{sevs}");
+
+    // The list: every flow, each with its risks as alerts.
+    let (rsp, whole) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&format=json&draw=3", &a);
+    assert_eq!((whole["recordsFiltered"].as_u64(), whole["recordsTotal"].as_u64(), whole["draw"].as_u64()), (Some(16), Some(16), Some(3)));
+    let recs = rsp["records"].as_array().unwrap();
+    assert_eq!(recs.len(), 16);
+    assert!(rsp["stats"]["query"].as_str().unwrap().contains("FROM `flow_alerts`"));
+    let mut got: Vec<BTreeSet<u32>> = recs
+        .iter()
+        .map(|r| {
+            let risk = r["flow_risk_bitmap"].as_u64().unwrap();
+            (0..64).filter(|b| risk & 1 << b != 0).collect()
+        })
+        .collect();
+    let mut want = flows.clone();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+
+    // A filter by alert type selects what its counter counts; paging and sorting.
+    let first = &types.as_array().unwrap()[0];
+    let (id, n) = (first["alert_id"].as_u64().unwrap(), first["count"].as_u64().unwrap());
+    let (_, whole) = d.rest_ok(&format!("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&format=json&alert_id={id};eq"), &a);
+    assert_eq!(whole["recordsFiltered"].as_u64(), Some(n));
+    let (rsp, whole) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&format=json&start=2&length=5&sort=score&order=desc", &a);
+    assert_eq!(whole["recordsFiltered"].as_u64(), Some(16));
+    let scores: Vec<i64> = rsp["records"].as_array().unwrap().iter().map(|r| r["score"].as_i64().unwrap()).collect();
+    assert_eq!(scores.len(), 5);
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    // GUI records: value/label objects.
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&length=1", &a);
+    let r0 = &rsp["records"][0];
+    assert_eq!(r0["family"], "flow");
+    assert!(r0["severity"]["value"].is_u64() && r0["cli_ip"]["value"].is_string() && r0["alert_id"]["value"].is_string(), "{r0}");
+    // The time range applies: nothing after the capture.
+    let (_, whole) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&epoch_begin=4000000000", &a);
+    assert_eq!(whole["recordsFiltered"].as_u64(), Some(0));
+
+    // User text never reaches SQL: values that are not of the field's type are rejected.
+    for bad in ["cli_ip=1.2.3.4'%20OR%201=1--;eq", "srv_port=80%20OR%201=1;eq", "sort=score;DROP%20TABLE%20flow_alerts", "status=bogus"] {
+        let r = d.get(&format!("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&{bad}"), &a);
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+        assert_eq!(r.json().unwrap()["rc_str"], "INVALID_ARGUMENTS", "{bad}");
+    }
+    let (_, whole) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0", &a);
+    assert_eq!(whole["recordsFiltered"].as_u64(), Some(16), "the table survived");
+
+    // Acknowledge the first type's alerts: they leave the historical list and are counted as acknowledged.
+    let (rsp, _) = d.rest_ok(&format!("/lua/rest/v2/acknowledge/flow/alerts.lua?ifid=0&alert_id={id};eq&label=seen"), &a);
+    assert_eq!(rsp, Value::Array(vec![]));
+    let (_, whole) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0", &a);
+    assert_eq!(whole["recordsFiltered"].as_u64(), Some(16 - n));
+    let (rsp, whole) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&status=acknowledged&format=json", &a);
+    assert_eq!(whole["recordsFiltered"].as_u64(), Some(n));
+    assert!(rsp["records"].as_array().unwrap().iter().all(|r| r["user_label"] == "seen" && r["alert_status"] == 1));
+    let (types, _) = d.rest_ok("/lua/rest/v2/get/alert/type/counters.lua?ifid=0&status=acknowledged", &a);
+    assert_eq!(count_of(&types), n);
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&status=engaged", &a);
+    assert_eq!(rsp["records"].as_array().map(Vec::len), Some(0), "flow alerts are never engaged");
+
+    // Delete them.
+    d.rest_ok(&format!("/lua/rest/v2/delete/flow/alerts.lua?ifid=0&status=acknowledged&alert_id={id};eq"), &a);
+    let (_, whole) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&status=any", &a);
+    assert_eq!(whole["recordsFiltered"].as_u64(), Some(16 - n));
+    let (types, _) = d.rest_ok("/lua/rest/v2/get/alert/type/counters.lua?ifid=0", &a);
+    assert_eq!(count_of(&types), 16 - n);
+    // Host alerts: the table exists, nothing raises any yet.
+    let (_, whole) = d.rest_ok("/lua/rest/v2/get/host/alert/list.lua?ifid=0&status=any", &a);
+    assert_eq!(whole["recordsFiltered"].as_u64(), Some(0));
+    assert!(d.stop());
+}
+
+/// enable/check.lua and disable/check.lua change the configset in the key-value store; the daemon applies
+/// it at run time and keeps it: a daemon restarted on the same data directory raises no alert of the
+/// disabled check.
+#[test]
+fn disabling_a_check_over_rest_stops_its_alerts() {
+    let Some(pcaps) = shared_pcaps("REST check configuration on ndpi-4.2/1kxun.pcap") else { return };
+    let base = pcaps.join("ndpi-4.2");
+    let cap = base.join("pcap/1kxun.pcap");
+    let protos = base.join("example/protos.txt");
+    let dir = scratch_dir("rest-checks");
+    let args = ["-i", cap.to_str().unwrap(), "-p", protos.to_str().unwrap(), "--disable-login=1"];
+    let a = Auth::None;
+    // Risk 12 (HTTP numeric IP host) is alert 43, ndpi_numeric_ip_host: 1kxun.pcap has flows with it.
+    let with_43 = |d: &Daemon| {
+        let (rsp, _) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&format=json&status=any&flow_risk=12;eq", &a);
+        rsp["records"].as_array().unwrap().iter().filter(|r| {
+            let doc: Value = serde_json::from_str(r["json"].as_str().unwrap()).unwrap();
+            doc["alerts"].as_array().unwrap().iter().any(|x| x["alert_id"] == 43)
+        }).count()
+    };
+    let mut d = Daemon::start(&args, &dir.join("data"));
+    d.wait_capture_read();
+    let first_run = with_43(&d);
+    assert!(first_run > 0);
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/disable/check.lua?check_subdir=flow&script_key=ndpi_numeric_ip_host", &a);
+    assert_eq!(rsp["success"], true, "{rsp}");
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/disable/check.lua?check_subdir=flow&script_key=no_such_check", &a);
+    assert_eq!(rsp["success"], false, "{rsp}");
+    let r = d.get("/lua/rest/v2/enable/check.lua?check_subdir=bogus&script_key=ndpi_numeric_ip_host", &a);
+    assert_eq!((r.status, r.json().unwrap()["rc_str"].as_str().map(str::to_string)), (400, Some("INVALID_ARGUMENTS".into())));
+    assert!(d.stop());
+
+    // Same data directory: the first run's alerts are still there, and the new run stores the other
+    // checks' alerts again but none of the disabled one.
+    let mut d = Daemon::start(&args, &dir.join("data"));
+    d.wait_capture_read();
+    assert_eq!(with_43(&d), first_run, "the disabled check raised alerts");
+    let (_, whole) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&status=any", &a);
+    assert!(whole["recordsFiltered"].as_u64().unwrap() > 16, "{whole}");
+    assert!(d.stop());
+}
