@@ -28,4 +28,29 @@ function checks_config.set_enabled(subdir, key, enabled)
   return true
 end
 
+-- The enable/check.lua and disable/check.lua endpoints (rest_v2.md §4.24): administrators only;
+-- `check_subdir` (one of ntopng's subdirs) and `script_key` required, else INVALID_ARGUMENTS; the answer is
+-- rc OK with {success = true} or, for an unknown check, {success = false, error}. `ifid` is ignored.
+local SUBDIRS = { flow = 1, host = 1, interface = 1, network = 1, system = 1, syslog = 1, snmp_device = 1,
+                  active_monitoring = 1 }
+
+function checks_config.rest_set_enabled(params, enabled)
+  local rest_utils = require("rest_utils")
+  if not isAdministrator() then
+    rest_utils.answer(rest_utils.consts.err.not_granted)
+    return
+  end
+  local subdir, key = params["check_subdir"], params["script_key"]
+  if key == nil or key == "" or SUBDIRS[subdir or ""] == nil then
+    rest_utils.answer(rest_utils.consts.err.invalid_args)
+    return
+  end
+  local ok, err = checks_config.set_enabled(subdir, key, enabled)
+  if ok then
+    rest_utils.answer(rest_utils.consts.success.ok, { success = true })
+  else
+    rest_utils.answer(rest_utils.consts.success.ok, { success = false, error = err })
+  end
+end
+
 return checks_config
