@@ -340,7 +340,7 @@ fn dashboard_renders_what_the_rest_api_answers() {
 }
 
 /// Opens `url` in a headless Chromium that stays up, and returns the (address, title) its page settles on
-/// once `done(address)` holds. `--dump-dom` cannot follow a navigation the page's scripts make after loading
+/// once `done(address)` holds and the page's document has loaded. `--dump-dom` cannot follow a navigation the page's scripts make after loading
 /// (Chromium never finishes its virtual time then), so this asks the browser's DevTools endpoint instead.
 fn settled_page(browser: &str, url: &str, profile: &Path, done: impl Fn(&str) -> bool) -> (String, String) {
     let port = daemon::free_port();
@@ -365,7 +365,10 @@ fn settled_page(browser: &str, url: &str, profile: &Path, done: impl Fn(&str) ->
             pages.as_ref().and_then(Value::as_array).and_then(|l| l.iter().find(|p| p["type"] == "page").cloned());
         if let Some(p) = page {
             last = (p["url"].as_str().unwrap_or("").to_string(), p["title"].as_str().unwrap_or("").to_string());
-            if done(&last.0) {
+            // Until the document's <title> is parsed, Chromium reports the address (without its scheme)
+            // as the title: the page has not settled yet.
+            let loaded = !last.1.is_empty() && !last.0.contains(&last.1);
+            if done(&last.0) && loaded {
                 break true;
             }
         }
