@@ -19,6 +19,7 @@ pub mod alert_view;
 mod api_list;
 mod args;
 mod bindings;
+pub mod checks;
 pub mod iface_view;
 pub mod flowdb_view;
 mod daemon;
@@ -31,6 +32,7 @@ mod state;
 pub mod timeseries;
 mod vm;
 
+pub use checks::{CheckEngine, CheckFamily, CheckStats, FlowAlert, FlowHook, HostAlert, NetworkAlert, NetworkAlertOp};
 pub use flowdb_view::{FlowDbError, FlowDbProvider, FlowDbQueryKind, FlowDbRows};
 pub use alert_view::{AlertError, AlertProvider};
 pub use iface_view::{IfaceInfo, IfaceView, InterfaceProvider, StaticProvider, ViewNeeds};

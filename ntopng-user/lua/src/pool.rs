@@ -208,6 +208,12 @@ impl LuaPool {
         Ok(LuaPool { shared, idle: Mutex::new(vms), available: Condvar::new(), size })
     }
 
+    /// A check engine on a VM of its own (never one of the pool's), with the pool's bindings and
+    /// providers: user checks never wait for, nor delay, HTTP requests.
+    pub fn check_engine(&self) -> Result<crate::checks::CheckEngine, PoolError> {
+        crate::checks::CheckEngine::new(self.shared.clone()).map_err(|e| PoolError(e.to_string()))
+    }
+
     /// Number of VMs.
     pub fn size(&self) -> usize {
         self.size

@@ -293,6 +293,11 @@ function kit.run(f)
   return real_xpcall(f, handler)
 end
 
+-- f(...) under the same handler (check modules' functions called with their entity's info).
+function kit.call(f, ...)
+  return real_xpcall(f, handler, ...)
+end
+
 kit.wrap = wrap
 kit.stub = stub
 return kit

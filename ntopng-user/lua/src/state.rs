@@ -25,6 +25,8 @@ pub(crate) struct RunState {
     pub exceeded_at: Option<String>,
     /// The interface and network the request selected, and its view of the interface.
     pub iface: crate::iface_view::Selection,
+    /// The entity a check script runs on, and what the script asked for it.
+    pub check: crate::checks::CheckSlot,
 }
 
 impl RunState {
@@ -46,6 +48,7 @@ impl RunState {
             exceeded: None,
             exceeded_at: None,
             iface: Default::default(),
+            check: Default::default(),
         }
     }
 

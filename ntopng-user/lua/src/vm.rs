@@ -22,6 +22,7 @@ pub(crate) const HOOK_EVERY: u32 = 1000;
 const PRELUDE: &str = include_str!("prelude.lua");
 
 /// What every VM of a pool shares.
+#[derive(Clone)]
 pub(crate) struct PoolShared {
     pub dirs: Arc<Dirs>,
     pub paths: Paths,
@@ -99,10 +100,11 @@ pub(crate) struct Vm {
     new_request: Function,
     end_request: Function,
     run_fn: Function,
+    call_fn: Function,
     default_path: String,
 }
 
-fn root_message(e: &mlua::Error) -> String {
+pub(crate) fn root_message(e: &mlua::Error) -> String {
     match e {
         mlua::Error::CallbackError { cause, .. } => root_message(cause),
         mlua::Error::WithContext { cause, .. } => root_message(cause),
@@ -208,10 +210,30 @@ impl Vm {
             new_request: kit.get("new_request")?,
             end_request: kit.get("end_request")?,
             run_fn: kit.get("run")?,
+            call_fn: kit.get("call")?,
             default_path: shared.default_package_path(),
             lua,
             run,
         })
+    }
+
+    pub fn lua(&self) -> &Lua {
+        &self.lua
+    }
+
+    pub fn run_state(&self) -> &Arc<Mutex<RunState>> {
+        &self.run
+    }
+
+    /// The prelude's `new_request(get, post, server, session, cookie, default_path)`: a fresh environment.
+    pub fn new_request_fn(&self) -> &Function {
+        &self.new_request
+    }
+
+    /// The prelude's `call(f, ...)`: `f(...)` under the error handler, as `true, results...` or
+    /// `false, error info`.
+    pub fn call_fn(&self) -> &Function {
+        &self.call_fn
     }
 
     /// Runs the script at `path` (relative paths are relative to the scripts dir).

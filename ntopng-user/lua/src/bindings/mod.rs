@@ -5,12 +5,14 @@
 mod alerts;
 mod cache;
 mod flowdb;
+pub(crate) mod flow_check;
 mod flows;
+pub(crate) mod host_check;
 mod hosts;
 mod interface;
 mod network;
 mod protocols;
-mod shapes;
+pub(crate) mod shapes;
 pub(crate) mod files;
 mod httpclient;
 mod netutils;
@@ -173,6 +175,8 @@ pub(crate) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     interface::install(r, ctx)?;
     hosts::install(r, ctx)?;
     flows::install(r, ctx)?;
+    flow_check::install(r, ctx)?;
+    host_check::install(r, ctx)?;
     protocols::install(r, ctx)?;
     network::install(r, ctx)?;
     alerts::install(r, ctx)?;

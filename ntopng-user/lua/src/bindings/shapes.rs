@@ -19,7 +19,7 @@ use ntopng_wire::Addr;
 use crate::iface_view::IfaceView;
 
 /// What the conversions of one binding call share.
-pub(super) struct Scope<'a> {
+pub(crate) struct Scope<'a> {
     pub view: &'a IfaceView,
     pub names: Option<&'a ProtocolNames>,
     /// The interface's local networks, parsed; index = network id.
