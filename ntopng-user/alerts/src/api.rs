@@ -62,6 +62,7 @@ fn family_of_entity(entity_id: u8) -> Option<Family> {
     match entity_id {
         4 => Some(Family::Flow),
         1 => Some(Family::Host),
+        2 => Some(Family::Network),
         _ => None,
     }
 }
@@ -183,6 +184,11 @@ fn record(checks: &Checks, family: Family, r: &Map<String, Value>, plain: bool) 
         }
         Family::Host => {
             m["ip"] = json!({"value": text("ip"), "label": text("ip")});
+            m["description"] = json!(text("description"));
+        }
+        Family::Network => {
+            let label = if text("alias").is_empty() { text("name") } else { text("alias") };
+            m["network"] = json!({"value": int("local_network_id"), "label": label, "name": text("name")});
             m["description"] = json!(text("description"));
         }
     }

@@ -1,7 +1,7 @@
 //! A flow alert as stored: the flow's identity and counters at classification, and what the checks
 //! found (ntopng's `flow_alerts` columns, checks.md §5.2/§5.4).
 
-use ntopng_checks::{FlowAlerts, Severity};
+use ntopng_checks::{CheckDef, FlowAlerts, Severity};
 use ntopng_engine::sink::FlowRecord;
 use serde_json::json;
 
@@ -99,6 +99,56 @@ impl FlowAlertRow {
             alerts_map: found.alerts_map.to_be_bytes(),
             flow_risk_bitmap: c.map_or(0, |c| c.risk),
             info: c.and_then(|c| c.host_name()).map(str::to_string),
+        }
+    }
+
+    /// The alert of a user flow check that called `flow.triggerAlert(score, message)`: ntopng's
+    /// `flow_alert_custom_lua_script` with the script's score and message.
+    pub fn custom_script(interface_id: i32, rec: &FlowRecord, def: &CheckDef, check: &str, score: i64, message: &str) -> FlowAlertRow {
+        let c = rec.classification.as_ref();
+        let secs = |ns: u64| (ns / 1_000_000_000) as i64;
+        let score = score.clamp(0, i64::from(u32::MAX)) as u32;
+        let doc = json!({
+            "alert_generation": {"script_key": def.key, "subdir": "flow", "confset_id": 0},
+            "ntopng.key": rec.ntopng_key,
+            "hash_entry_id": rec.hash_id,
+            "check": check,
+            "message": message,
+            "score": score,
+        });
+        let mut alerts_map = 0u128;
+        alerts_map |= 1u128 << (def.alert_id as u32 % 128);
+        FlowAlertRow {
+            interface_id,
+            alert_id: def.alert_id,
+            alert_category: def.category.id(),
+            tstamp: secs(rec.last_seen_ns),
+            tstamp_end: secs(rec.last_seen_ns),
+            first_seen: secs(rec.first_seen_ns),
+            score,
+            severity: Severity::from_score(score).id(),
+            json: doc.to_string(),
+            ip_version: rec.ip_version,
+            cli_ip: rec.client.0.to_string(),
+            srv_ip: rec.server.0.to_string(),
+            cli_port: rec.client.1,
+            srv_port: rec.server.1,
+            vlan_id: rec.vlan,
+            is_cli_attacker: false,
+            is_cli_victim: false,
+            is_srv_attacker: false,
+            is_srv_victim: false,
+            proto: rec.l4_proto,
+            l7_proto: c.map_or(0, |c| c.app_protocol),
+            l7_master_proto: c.map_or(0, |c| c.master_protocol),
+            l7_cat: c.map_or(0, |c| c.category),
+            cli2srv_bytes: rec.cli2srv.bytes,
+            srv2cli_bytes: rec.srv2cli.bytes,
+            cli2srv_pkts: rec.cli2srv.packets,
+            srv2cli_pkts: rec.srv2cli.packets,
+            alerts_map: alerts_map.to_be_bytes(),
+            flow_risk_bitmap: c.map_or(0, |c| c.risk),
+            info: Some(message.to_string()),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! alerts would be engaged in memory until released (no host check raises any yet).
 
 pub mod api;
+pub mod engaged;
 pub mod flow_row;
 pub mod request;
 pub mod schema;
@@ -16,5 +17,6 @@ pub use api::{answer, AlertOp, ApiError};
 pub use flow_row::FlowAlertRow;
 pub use request::{AlertRequest, RequestError, StatusFilter};
 pub use schema::db_path;
-pub use store::{AlertPage, AlertStore, CounterKind, Retention, StoreError};
-pub use writer::{spawn_writer, WriterStats};
+pub use engaged::{Engaged, EngagedKey, Refresh};
+pub use store::{AlertPage, AlertRow, AlertStore, CounterKind, Retention, StoreError};
+pub use writer::{spawn_writer, FlowEventHook, WriterStats};

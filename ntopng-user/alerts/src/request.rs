@@ -118,6 +118,11 @@ fn family_field(family: Family, name: &str) -> Option<Kind> {
         (Family::Host, "name") => Kind::Text("name"),
         (Family::Host, "host_pool_id") => Kind::Int("host_pool_id"),
         (Family::Host, "network") => Kind::Int("network"),
+        (Family::Network, "network_id") => Kind::Int("local_network_id"),
+        (Family::Network, "network") => Kind::Int("local_network_id"),
+        (Family::Network, "network_name") => Kind::Text("name"),
+        (Family::Network, "name") => Kind::Text("name"),
+        (Family::Network, "alias") => Kind::Text("alias"),
         (_, "vlan_id") => Kind::Int("vlan_id"),
         (_, "ip_version") => Kind::Int("ip_version"),
         _ => return None,
@@ -132,9 +137,11 @@ fn sortable(family: Family, col: &str) -> bool {
         "l7_cat", "cli_name", "srv_name", "cli2srv_bytes", "srv2cli_bytes", "cli2srv_pkts", "srv2cli_pkts",
         "first_seen", "flow_risk_bitmap", "info", "total_bytes", "community_id"];
     const HOST: &[&str] = &["ip", "name", "is_attacker", "is_victim", "is_client", "is_server", "granularity"];
+    const NETWORK: &[&str] = &["local_network_id", "name", "alias", "granularity"];
     COMMON.contains(&col) || match family {
         Family::Flow => FLOW.contains(&col),
         Family::Host => HOST.contains(&col),
+        Family::Network => NETWORK.contains(&col),
     }
 }
 
@@ -248,7 +255,8 @@ impl AlertRequest {
     /// The WHERE body and its bound values. The status condition comes first, as ntopng writes it.
     pub fn conditions(&self) -> Result<(String, Vec<Value>), RequestError> {
         let mut parts = vec![match self.status {
-            StatusFilter::Historical | StatusFilter::Engaged => "alert_status = 0".to_string(),
+            StatusFilter::Historical => "alert_status = 0".to_string(),
+            StatusFilter::Engaged => "alert_status = 2".to_string(),
             StatusFilter::Acknowledged => "alert_status = 1".to_string(),
             StatusFilter::Any => "((alert_status = 0) OR (alert_status = 1))".to_string(),
         }];
@@ -279,7 +287,7 @@ fn col_static(family: Family, col: &str) -> &'static str {
         "alert_category", "ip_version", "vlan_id", "duration", "cli_ip", "srv_ip", "cli_port", "srv_port", "proto",
         "l7_proto", "l7_master_proto", "l7_cat", "cli_name", "srv_name", "cli2srv_bytes", "srv2cli_bytes",
         "cli2srv_pkts", "srv2cli_pkts", "first_seen", "flow_risk_bitmap", "info", "total_bytes", "community_id", "ip",
-        "name", "is_attacker", "is_victim", "is_client", "is_server", "granularity"];
+        "name", "is_attacker", "is_victim", "is_client", "is_server", "granularity", "local_network_id", "alias"];
     debug_assert!(sortable(family, col));
     ALL.iter().copied().find(|c| *c == col).unwrap_or("rowid")
 }

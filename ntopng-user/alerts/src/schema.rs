@@ -101,12 +101,42 @@ CREATE INDEX IF NOT EXISTS `host_alerts_i_status` ON `host_alerts`(`alert_status
 CREATE INDEX IF NOT EXISTS `host_alerts_i_severity` ON `host_alerts`(`severity`);
 CREATE INDEX IF NOT EXISTS `host_alerts_i_tstamp` ON `host_alerts`(`tstamp`);
 
-CREATE VIEW IF NOT EXISTS `all_alerts` AS
+CREATE TABLE IF NOT EXISTS `network_alerts` (
+  `rowid` INTEGER PRIMARY KEY AUTOINCREMENT,
+  `alert_id` INTEGER NOT NULL CHECK(`alert_id` >= 0),
+  `alert_status` INTEGER NOT NULL DEFAULT 0,
+  `interface_id` INTEGER NULL,
+  `tstamp` DATETIME NOT NULL,
+  `tstamp_end` DATETIME DEFAULT 0,
+  `severity` INTEGER NOT NULL,
+  `score` INTEGER NOT NULL DEFAULT 0,
+  `counter` INTEGER NOT NULL DEFAULT 0,
+  `json` TEXT,
+  `user_label` TEXT,
+  `user_label_tstamp` DATETIME DEFAULT 0,
+  `alert_category` INTEGER NULL,
+  `granularity` INTEGER NOT NULL DEFAULT 0,
+  `description` TEXT,
+  `local_network_id` INTEGER NOT NULL,
+  `name` TEXT NULL,
+  `alias` TEXT NULL
+);
+CREATE INDEX IF NOT EXISTS `network_alerts_i_id` ON `network_alerts`(`alert_id`);
+CREATE INDEX IF NOT EXISTS `network_alerts_i_status` ON `network_alerts`(`alert_status`);
+CREATE INDEX IF NOT EXISTS `network_alerts_i_severity` ON `network_alerts`(`severity`);
+CREATE INDEX IF NOT EXISTS `network_alerts_i_tstamp` ON `network_alerts`(`tstamp`);
+
+DROP VIEW IF EXISTS `all_alerts`;
+CREATE VIEW `all_alerts` AS
   SELECT 4 entity_id, interface_id, alert_id, alert_status, tstamp, tstamp_end, severity, score FROM `flow_alerts`
   UNION ALL
-  SELECT 1 entity_id, interface_id, alert_id, alert_status, tstamp, tstamp_end, severity, score FROM `host_alerts`;
+  SELECT 1 entity_id, interface_id, alert_id, alert_status, tstamp, tstamp_end, severity, score FROM `host_alerts`
+  UNION ALL
+  SELECT 2 entity_id, interface_id, alert_id, alert_status, tstamp, tstamp_end, severity, score FROM `network_alerts`;
 "#;
 
 /// `alert_status` values.
 pub const STATUS_HISTORICAL: i64 = 0;
 pub const STATUS_ACKNOWLEDGED: i64 = 1;
+/// Engaged: the condition still holds (ntopng keeps these in memory; here they are rows until released).
+pub const STATUS_ENGAGED: i64 = 2;

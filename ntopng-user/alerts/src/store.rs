@@ -3,7 +3,7 @@
 
 use crate::flow_row::FlowAlertRow;
 use crate::request::{AlertRequest, RequestError, StatusFilter};
-use crate::schema::{SCHEMA, STATUS_ACKNOWLEDGED};
+use crate::schema::{SCHEMA, STATUS_ACKNOWLEDGED, STATUS_ENGAGED, STATUS_HISTORICAL};
 use ntopng_checks::Family;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params, params_from_iter, Connection};
@@ -83,6 +83,25 @@ fn table(family: Family) -> &'static str {
     match family {
         Family::Flow => "flow_alerts",
         Family::Host => "host_alerts",
+        Family::Network => "network_alerts",
+    }
+}
+
+/// A host or network alert as column values (names from this crate, never from a request).
+#[derive(Debug, Clone)]
+pub struct AlertRow {
+    pub family: Family,
+    pub cols: Vec<(&'static str, Value)>,
+}
+
+impl AlertRow {
+    pub fn new(family: Family) -> AlertRow {
+        AlertRow { family, cols: Vec::new() }
+    }
+
+    pub fn set(mut self, col: &'static str, v: impl Into<Value>) -> AlertRow {
+        self.cols.push((col, v.into()));
+        self
     }
 }
 
@@ -142,18 +161,69 @@ impl AlertStore {
         Ok(())
     }
 
-    /// A page of stored alerts (ntopng's statement shape, history.md §2.4). Engaged alerts are not
-    /// stored: an engaged request answers an empty page.
+    /// Inserts a host or network alert with `status` (engaged or historical); its rowid.
+    pub fn insert_row(&self, row: &AlertRow, status: i64) -> Result<i64> {
+        let cols: Vec<&str> = row.cols.iter().map(|(c, _)| *c).collect();
+        let marks = vec!["?"; cols.len()].join(",");
+        let sql = format!(
+            "INSERT INTO `{}` (alert_status, counter, {}) VALUES (?, 1, {marks})",
+            table(row.family),
+            cols.join(", ")
+        );
+        let mut binds = vec![Value::Integer(status)];
+        binds.extend(row.cols.iter().map(|(_, v)| v.clone()));
+        let conn = self.conn();
+        conn.execute(&sql, params_from_iter(binds.iter()))?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// An engaged alert triggered again: its latest score, severity, JSON and time; one more hit.
+    pub fn update_engaged(&self, family: Family, rowid: i64, score: i64, severity: i64, json: &str, now: i64) -> Result<()> {
+        let sql = format!(
+            "UPDATE `{}` SET score = ?, severity = ?, json = ?, tstamp_end = ?, counter = counter + 1 \
+             WHERE rowid = ? AND alert_status = {STATUS_ENGAGED}",
+            table(family)
+        );
+        self.conn().execute(&sql, params![score, severity, json, now, rowid])?;
+        Ok(())
+    }
+
+    /// Releases an engaged alert: it becomes historical, ending at `now`.
+    pub fn release(&self, family: Family, rowid: i64, now: i64) -> Result<()> {
+        let sql = format!(
+            "UPDATE `{}` SET alert_status = {STATUS_HISTORICAL}, tstamp_end = MAX(tstamp, ?) \
+             WHERE rowid = ? AND alert_status = {STATUS_ENGAGED}",
+            table(family)
+        );
+        self.conn().execute(&sql, params![now, rowid])?;
+        Ok(())
+    }
+
+    /// Releases every engaged alert (at startup: those a previous run left engaged; at shutdown).
+    pub fn release_all_engaged(&self, now: i64) -> Result<usize> {
+        let conn = self.conn();
+        let mut n = 0;
+        for t in ["host_alerts", "network_alerts"] {
+            n += conn.execute(
+                &format!(
+                    "UPDATE `{t}` SET alert_status = {STATUS_HISTORICAL}, tstamp_end = MAX(tstamp, tstamp_end, ?) \
+                     WHERE alert_status = {STATUS_ENGAGED}"
+                ),
+                params![now],
+            )?;
+        }
+        Ok(n)
+    }
+
+    /// A page of alerts (ntopng's statement shape, history.md §2.4). Engaged alerts are rows with
+    /// `alert_status = 2` until they are released.
     pub fn list(&self, req: &AlertRequest) -> Result<AlertPage> {
         let started = Instant::now();
-        if req.status == StatusFilter::Engaged {
-            return Ok(AlertPage { records: Vec::new(), filtered: 0, query: String::new(), duration_ms: 0.0 });
-        }
         let (cond, binds) = req.conditions()?;
         let t = table(req.family);
         let extra = match req.family {
             Family::Flow => ", (srv2cli_bytes + cli2srv_bytes) total_bytes, hex(alerts_map) alerts_map",
-            Family::Host => "",
+            Family::Host | Family::Network => "",
         };
         let mut sql = format!(
             " SELECT {} entity_id, (tstamp_end - tstamp) duration, *{extra} FROM `{t}` WHERE ( {cond} ) ",
@@ -194,13 +264,13 @@ impl AlertStore {
         };
         let mut cond = vec!["1 = 1".to_string()];
         let mut binds = Vec::new();
+        match req.map(|r| r.status) {
+            Some(StatusFilter::Historical) => cond.push("alert_status = 0".into()),
+            Some(StatusFilter::Acknowledged) => cond.push("alert_status = 1".into()),
+            Some(StatusFilter::Engaged) => cond.push(format!("alert_status = {STATUS_ENGAGED}")),
+            Some(StatusFilter::Any) | None => cond.push(format!("alert_status <> {STATUS_ENGAGED}")),
+        }
         if let Some(r) = req {
-            match r.status {
-                StatusFilter::Historical => cond.push("alert_status = 0".into()),
-                StatusFilter::Acknowledged => cond.push("alert_status = 1".into()),
-                StatusFilter::Any => {}
-                StatusFilter::Engaged => return Ok(Vec::new()),
-            }
             if let Some(b) = r.epoch_begin {
                 cond.push("tstamp >= ?".into());
                 binds.push(Value::Integer(b));
@@ -246,12 +316,14 @@ impl AlertStore {
     pub fn apply_retention(&self, r: &Retention, now: i64) -> Result<usize> {
         let conn = self.conn();
         let mut n = 0;
-        for t in ["flow_alerts", "host_alerts"] {
+        // Engaged alerts are current: never aged out.
+        let keep = format!("alert_status <> {STATUS_ENGAGED}");
+        for t in ["flow_alerts", "host_alerts", "network_alerts"] {
             let newest: Option<i64> = conn.query_row(&format!("SELECT MAX(tstamp) FROM `{t}`"), [], |row| row.get(0))?;
             let reference = newest.map_or(now, |m| m.min(now));
-            n += conn.execute(&format!("DELETE FROM `{t}` WHERE tstamp < ?"), params![reference - r.max_age_secs as i64])?;
+            n += conn.execute(&format!("DELETE FROM `{t}` WHERE tstamp < ? AND {keep}"), params![reference - r.max_age_secs as i64])?;
             n += conn.execute(
-                &format!("DELETE FROM `{t}` WHERE rowid <= (SELECT rowid FROM `{t}` ORDER BY rowid DESC LIMIT 1 OFFSET ?)"),
+                &format!("DELETE FROM `{t}` WHERE {keep} AND rowid <= (SELECT rowid FROM `{t}` ORDER BY rowid DESC LIMIT 1 OFFSET ?)"),
                 params![r.max_rows as i64],
             )?;
         }

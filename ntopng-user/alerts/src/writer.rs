@@ -1,11 +1,12 @@
-//! The alert writer: a thread that takes classified flows from the engine's tap, runs the flow risk
-//! checks on them and stores what they raise, in batches, applying retention as it goes.
+//! The alert writer: a thread that takes flow events from the engine's tap, runs the flow risk checks
+//! on classified flows and the user flow checks (a [`FlowEventHook`]) on every event, and stores what
+//! they raise, in batches, applying retention as it goes.
 
 use crate::flow_row::FlowAlertRow;
 use crate::store::{AlertStore, Retention};
 use crossbeam_channel::Receiver;
 use ntopng_checks::Checks;
-use ntopng_engine::sink::FlowRecord;
+use ntopng_engine::alert_tap::{FlowEvent, FlowEventKind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -29,19 +30,26 @@ pub struct WriterStats {
     pub errors: AtomicU64,
 }
 
+/// Checks run on flow events outside the risk checks (the user's Lua flow checks).
+pub trait FlowEventHook: Send + Sync {
+    /// The alerts raised on a batch of events of interface `ifid`.
+    fn on_events(&self, ifid: i32, events: &[FlowEvent]) -> Vec<FlowAlertRow>;
+}
+
 /// Starts the writer of interface `ifid`; it ends when every sender of `rx` is gone.
 pub fn spawn_writer(
     ifid: i32,
-    rx: Receiver<FlowRecord>,
+    rx: Receiver<FlowEvent>,
     checks: Arc<Checks>,
     store: Arc<AlertStore>,
     retention: Retention,
+    hook: Option<Arc<dyn FlowEventHook>>,
 ) -> (Arc<WriterStats>, std::thread::JoinHandle<()>) {
     let stats = Arc::new(WriterStats::default());
     let st = stats.clone();
     let handle = std::thread::Builder::new()
         .name(format!("alerts-{ifid}"))
-        .spawn(move || run(ifid, rx, &checks, &store, retention, &st))
+        .spawn(move || run(ifid, rx, &checks, &store, retention, hook.as_deref(), &st))
         .expect("spawn alert writer");
     (stats, handle)
 }
@@ -63,7 +71,15 @@ fn lower_priority() {
     }
 }
 
-fn run(ifid: i32, rx: Receiver<FlowRecord>, checks: &Checks, store: &AlertStore, retention: Retention, stats: &WriterStats) {
+fn run(
+    ifid: i32,
+    rx: Receiver<FlowEvent>,
+    checks: &Checks,
+    store: &AlertStore,
+    retention: Retention,
+    hook: Option<&dyn FlowEventHook>,
+    stats: &WriterStats,
+) {
     lower_priority();
     let mut last_retention = Instant::now();
     let mut rows = Vec::with_capacity(BATCH);
@@ -84,14 +100,21 @@ fn run(ifid: i32, rx: Receiver<FlowRecord>, checks: &Checks, store: &AlertStore,
             }
         }
         rows.clear();
-        for rec in &batch {
+        for ev in batch.iter().filter(|e| e.kind == FlowEventKind::Classified) {
+            let rec = &ev.record;
             let risk = rec.classification.as_ref().map_or(0, |c| c.risk);
+            if risk == 0 {
+                continue;
+            }
             match ntopng_checks::evaluate(checks, risk) {
                 Some(found) => rows.push(FlowAlertRow::new(ifid, rec, &found)),
                 None => {
                     stats.skipped.fetch_add(1, Ordering::Relaxed);
                 }
             }
+        }
+        if let Some(h) = hook {
+            rows.extend(h.on_events(ifid, &batch));
         }
         match store.insert_flow_alerts(&rows) {
             Ok(()) => {

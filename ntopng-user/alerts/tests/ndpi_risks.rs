@@ -78,10 +78,10 @@ fn proto_name(p: i64) -> &'static str {
 /// Reads a capture with the tap on and returns the store the writer filled.
 fn run(cap: &Path, protos: &Path, checks: &Arc<Checks>) -> Arc<AlertStore> {
     let store = Arc::new(AlertStore::in_memory().unwrap());
-    let (tap, rx) = AlertTap::new(checks.risk_mask(), 1024, true);
+    let (tap, rx) = AlertTap::new(checks.risk_mask(), Default::default(), 1024, true);
     // Captures span years (some merge sessions months apart): nothing ages out here.
     let keep_all = Retention { max_rows: u64::MAX >> 1, max_age_secs: 100 * 365 * 86400 };
-    let (stats, writer) = spawn_writer(0, rx, checks.clone(), store.clone(), keep_all);
+    let (stats, writer) = spawn_writer(0, rx, checks.clone(), store.clone(), keep_all, None);
     {
         let cfg = EngineConfig {
             ndpi: Some(ndpi::DetectorConfig::with_protocols_dir_companions(protos)),

@@ -16,7 +16,10 @@ fn render(reg: &Registry) -> String {
     out.push_str("(`UPDATE_CHECKS_DOC=1 cargo test -p ntopng-checks --test doc`). Ids, keys, scores and defaults are\n");
     out.push_str("ntopng's (shared/reference/ntopng/checks.md); risk scores are the linked nDPI's (`ndpi_risk2score`).\n");
     out.push_str("Enable/disable and thresholds change at run time and are stored under `ntopng.prefs.checks.configset_v1`.\n");
-    for family in [Family::Flow, Family::Host] {
+    out.push_str("User checks in Lua (`custom_lua_script`, `custom_host_lua_script`, `custom_network_lua_script`) run the\n");
+    out.push_str("modules of `scripts/lua/modules/{flow,host,network}_checks/` (doc/lua-checks.md); they are on by default here\n");
+    out.push_str("because a module runs only once a user has put it there.\n");
+    for family in [Family::Flow, Family::Host, Family::Network] {
         let checks: Vec<_> = reg.all().iter().filter(|c| c.family == family).collect();
         let done = checks.iter().filter(|c| c.implemented()).count();
         let _ = write!(out, "\n## {} checks ({done} implemented of {})\n\n", family.subdir(), checks.len());

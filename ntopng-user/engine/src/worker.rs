@@ -11,6 +11,7 @@ use crate::flow_table::FlowTable;
 use crate::host::{HostKey, HostTable};
 use crate::iface::IfaceCounters;
 use crate::mac::MacTable;
+use crate::alert_tap::{AlertTap, FlowEventKind};
 use crate::sink::{EndReason, FlowRecord, SinkQueue, BATCH};
 use crate::tcp_seq::SeqIssue;
 use hashbrown::HashMap;
@@ -480,6 +481,9 @@ impl Worker {
         if let Some(h) = self.state.hosts.get_mut(flow.srv_host) {
             h.active_flows_as_server -= 1;
         }
+        if let Some(tap) = self.shared.cfg.alerts.as_ref().filter(|t| t.wants_ended()) {
+            tap_ended(tap, &flow, self.id, &classification, reason);
+        }
         if self.sink.is_some() {
             self.ended.push(FlowRecord::from_flow(&flow, self.id, classification, Some(reason)));
             if self.ended.len() >= BATCH {
@@ -528,8 +532,14 @@ impl Worker {
 #[inline]
 fn tap_classified(shared: &Shared, worker: usize, flow: &Flow, c: &ndpi::Classification) {
     if let Some(tap) = shared.cfg.alerts.as_ref().filter(|t| t.wants(c.risk)) {
-        tap.offer(FlowRecord::from_flow(flow, worker, Some(c.clone()), None));
+        tap.offer(FlowEventKind::Classified, FlowRecord::from_flow(flow, worker, Some(c.clone()), None));
     }
+}
+
+/// The flow-end hook, taken only when user flow checks want ended flows.
+#[cold]
+fn tap_ended(tap: &AlertTap, flow: &Flow, worker: usize, c: &Option<ndpi::Classification>, reason: EndReason) {
+    tap.offer(FlowEventKind::Ended, FlowRecord::from_flow(flow, worker, c.clone(), Some(reason)));
 }
 
 /// A sequence problem: rare, so kept out of the packet loop's body.

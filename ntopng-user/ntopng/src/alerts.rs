@@ -1,9 +1,9 @@
 //! The daemon's alerting: the checks and their configuration, one alert store and writer per interface,
 //! and the [`AlertProvider`] the Lua alert bindings query.
 
-use ntopng_alerts::{answer, db_path, spawn_writer, AlertOp, AlertStore, ApiError, Retention, WriterStats};
+use ntopng_alerts::{answer, db_path, spawn_writer, AlertOp, AlertStore, ApiError, FlowEventHook, Retention, WriterStats};
 use ntopng_checks::{Checks, Registry};
-use ntopng_engine::alert_tap::{AlertTap, ALERT_QUEUE};
+use ntopng_engine::alert_tap::{AlertTap, EventWants, ALERT_QUEUE};
 use ntopng_lua::{AlertError, AlertProvider};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,6 +13,10 @@ use std::thread::JoinHandle;
 pub struct Alerting {
     checks: Arc<Checks>,
     stores: Mutex<BTreeMap<i32, Arc<AlertStore>>>,
+    /// Which flow events the user flow checks want from the taps.
+    wants: Arc<EventWants>,
+    /// The user flow checks, given to the writers attached after it is set.
+    flow_hook: Mutex<Option<Arc<dyn FlowEventHook>>>,
 }
 
 /// An interface's alert writer, running until its tap is dropped.
@@ -24,7 +28,26 @@ pub struct IfaceAlerts {
 
 impl Alerting {
     pub fn new() -> Arc<Alerting> {
-        Arc::new(Alerting { checks: Arc::new(Checks::new(Arc::new(Registry::ntopng()), None)), stores: Mutex::new(BTreeMap::new()) })
+        Arc::new(Alerting {
+            checks: Arc::new(Checks::new(Arc::new(Registry::ntopng()), None)),
+            stores: Mutex::new(BTreeMap::new()),
+            wants: Arc::default(),
+            flow_hook: Mutex::new(None),
+        })
+    }
+
+    pub fn event_wants(&self) -> &Arc<EventWants> {
+        &self.wants
+    }
+
+    /// Sets the hook the writers of interfaces attached from now on run on their flow events.
+    pub fn set_flow_hook(&self, hook: Arc<dyn FlowEventHook>) {
+        *self.flow_hook.lock().unwrap() = Some(hook);
+    }
+
+    /// The alert store of `ifid`, once attached.
+    pub fn store(&self, ifid: i32) -> Option<Arc<AlertStore>> {
+        self.stores.lock().unwrap().get(&ifid).cloned()
     }
 
     pub fn checks(&self) -> &Arc<Checks> {
@@ -49,9 +72,16 @@ impl Alerting {
     pub fn attach(&self, ifid: i32, data_dir: &Path, blocking: bool) -> Result<IfaceAlerts, String> {
         let path = db_path(data_dir, ifid);
         let store = Arc::new(AlertStore::open(&path).map_err(|e| format!("{}: {e}", path.display()))?);
+        // What a previous run left engaged (it stopped without releasing them) is over.
+        match store.release_all_engaged(now_secs()) {
+            Ok(0) => {}
+            Ok(n) => log::info!("interface {ifid}: {n} alerts left engaged by a previous run released"),
+            Err(e) => log::warn!("interface {ifid}: releasing engaged alerts of a previous run: {e}"),
+        }
         self.stores.lock().unwrap().insert(ifid, store.clone());
-        let (tap, rx) = AlertTap::new(self.checks.risk_mask(), ALERT_QUEUE, blocking);
-        let (stats, writer) = spawn_writer(ifid, rx, self.checks.clone(), store, Retention::default());
+        let (tap, rx) = AlertTap::new(self.checks.risk_mask(), self.wants.clone(), ALERT_QUEUE, blocking);
+        let hook = self.flow_hook.lock().unwrap().clone();
+        let (stats, writer) = spawn_writer(ifid, rx, self.checks.clone(), store, Retention::default(), hook);
         Ok(IfaceAlerts { tap, stats, writer })
     }
 }
@@ -104,10 +134,14 @@ impl AlertProvider for Alerting {
         let Some(op) = AlertOp::parse(op) else {
             return Some(Err(AlertError::InvalidArgs(format!("unknown alert action {op}"))));
         };
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        Some(answer(&store, &self.checks, op, family, params, now).map_err(|e| match e {
+        Some(answer(&store, &self.checks, op, family, params, now_secs()).map_err(|e| match e {
             ApiError::InvalidArgs(m) => AlertError::InvalidArgs(m),
             ApiError::Internal(m) => AlertError::Internal(m),
         }))
     }
+}
+
+/// Wall-clock seconds.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }

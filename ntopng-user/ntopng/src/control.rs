@@ -20,6 +20,7 @@ pub struct ControlPlane {
     http: Option<HttpHandle>,
     _pool: Arc<LuaPool>,
     shutting_down: Arc<AtomicBool>,
+    user_checks: Option<crate::user_checks::UserChecks>,
 }
 
 impl ControlPlane {
@@ -53,9 +54,9 @@ impl ControlPlane {
         alerting.checks().use_store(store.clone()).map_err(|e| format!("checks: {e}"))?;
         alerting.watch_config();
         let mut pc = PoolConfig::new(lua_dirs, store);
-        pc.alerts = Some(alerting);
+        pc.alerts = Some(alerting.clone());
         pc.vms = LUA_VMS;
-        pc.interfaces = Some(interfaces);
+        pc.interfaces = Some(interfaces.clone());
         pc.timeseries = Some(Arc::new(crate::timeseries::StoreProvider(timeseries)));
         pc.users = Some(users.clone());
         pc.flowdb = flow_store.map(|s| Arc::new(crate::flow_db::FlowDbQueries(s)) as Arc<dyn ntopng_lua::FlowDbProvider>);
@@ -64,6 +65,7 @@ impl ControlPlane {
         pc.prefs = prefs(cli);
         let shutting_down = pc.shutting_down.clone();
         let pool = Arc::new(LuaPool::new(pc).map_err(|e| e.to_string())?);
+        let user_checks = crate::user_checks::UserChecks::start(&pool, interfaces, alerting)?;
 
         let login = match cli.disable_login.as_deref() {
             Some("1") => LoginMode::DisabledAll,
@@ -92,7 +94,7 @@ impl ControlPlane {
         if let Some(h) = &http {
             log::info!("web server listening on {}", h.local_addr());
         }
-        Ok(ControlPlane { http, _pool: pool, shutting_down })
+        Ok(ControlPlane { http, _pool: pool, shutting_down, user_checks: Some(user_checks) })
     }
 
     /// From now on `ntop.isShuttingDown()` is true.
@@ -100,7 +102,10 @@ impl ControlPlane {
         self.shutting_down.store(true, Ordering::Relaxed);
     }
 
-    pub fn stop(self) {
+    pub fn stop(mut self) {
+        if let Some(c) = self.user_checks.take() {
+            c.stop();
+        }
         if let Some(h) = self.http {
             h.stop();
         }

@@ -10,6 +10,7 @@ mod install_dirs;
 mod interfaces;
 mod test_scripts;
 mod timeseries;
+mod user_checks;
 
 use clap::Parser;
 use cli::Cli;

@@ -238,6 +238,8 @@ local other_alerts = {
   { "alert_network_discovery_executed", 4171, "network", "network_discovery", "network" },
   { "alert_network_issues", 4179, "network", "network_issues", "network" },
   { "alert_system_error", 4187, "system", "system_error", "system" },
+  -- This build's type for user network checks (the seeds' example names it; ntopng has no such type).
+  { "alert_network_anomaly", 4400, "other", "custom_network_lua_script", "network" },
 }
 
 -- alert_types[type name] = { meta = { alert_key, entity, category, script_key, default_score } }

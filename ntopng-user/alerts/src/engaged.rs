@@ -1,0 +1,91 @@
+//! Engaged alerts: host and network alerts whose condition still holds. Each is a row with
+//! `alert_status = 2` (so `status=engaged` lists, filters and sorts like the stored ones) that is
+//! refreshed while the condition is triggered again and released (made historical, `tstamp_end` set)
+//! once it is not. ntopng keeps engaged alerts in memory only; rows survive a crash, and the next start
+//! releases what a previous run left engaged ([`AlertStore::release_all_engaged`]).
+
+use crate::store::{AlertRow, AlertStore, Result};
+use ntopng_checks::Family;
+use std::collections::{HashMap, HashSet};
+
+/// What identifies an engaged alert: family, type, entity (`ip@vlan`, a CIDR) and subtype.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EngagedKey {
+    pub family: Family,
+    pub alert_id: u16,
+    pub entity: String,
+    pub subtype: String,
+}
+
+/// The engaged alerts of one interface, by key, with their rows.
+#[derive(Debug, Default)]
+pub struct Engaged {
+    rows: HashMap<EngagedKey, i64>,
+}
+
+/// What a trigger refreshes on an engaged alert.
+#[derive(Debug, Clone)]
+pub struct Refresh<'a> {
+    pub score: i64,
+    pub severity: i64,
+    pub json: &'a str,
+    pub now: i64,
+}
+
+impl Engaged {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn is_engaged(&self, key: &EngagedKey) -> bool {
+        self.rows.contains_key(key)
+    }
+
+    /// The condition holds: engages the alert (`row`, the full row) or refreshes it if engaged.
+    pub fn trigger(&mut self, store: &AlertStore, key: EngagedKey, row: &AlertRow, refresh: &Refresh) -> Result<()> {
+        match self.rows.get(&key) {
+            Some(&rowid) => store.update_engaged(key.family, rowid, refresh.score, refresh.severity, refresh.json, refresh.now),
+            None => {
+                let rowid = store.insert_row(row, crate::schema::STATUS_ENGAGED)?;
+                self.rows.insert(key, rowid);
+                Ok(())
+            }
+        }
+    }
+
+    /// The condition is over: the alert becomes historical. False if it was not engaged.
+    pub fn release(&mut self, store: &AlertStore, key: &EngagedKey, now: i64) -> Result<bool> {
+        match self.rows.remove(key) {
+            Some(rowid) => store.release(key.family, rowid, now).map(|_| true),
+            None => Ok(false),
+        }
+    }
+
+    /// Releases the engaged alerts `owned` selects that were not triggered (`seen`) in this run.
+    pub fn release_unseen(
+        &mut self,
+        store: &AlertStore,
+        owned: impl Fn(&EngagedKey) -> bool,
+        seen: &HashSet<EngagedKey>,
+        now: i64,
+    ) -> Result<usize> {
+        let gone: Vec<EngagedKey> = self.rows.keys().filter(|k| owned(k) && !seen.contains(*k)).cloned().collect();
+        for k in &gone {
+            self.release(store, k, now)?;
+        }
+        Ok(gone.len())
+    }
+
+    /// Releases everything (shutdown).
+    pub fn release_all(&mut self, store: &AlertStore, now: i64) -> Result<usize> {
+        let all: Vec<EngagedKey> = self.rows.keys().cloned().collect();
+        for k in &all {
+            self.release(store, k, now)?;
+        }
+        Ok(all.len())
+    }
+}

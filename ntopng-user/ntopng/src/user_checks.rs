@@ -1,0 +1,264 @@
+//! The user checks of the install dir (`scripts/lua/modules/{flow,host,network}_checks/`), wired into the
+//! daemon:
+//! * flow checks run in the alert writers, on the flow events the workers queue (classified and ended
+//!   flows, asked for only while flow check modules exist); their `flow.triggerAlert` calls are stored
+//!   as `flow_alert_custom_lua_script` alerts;
+//! * host and network checks run on their own thread every minute on the wall clock (ntopng's host
+//!   periodic update and minute network checks), also while a capture file's state is kept after it was
+//!   read; their alerts are engaged while triggered and released (stored as historical) when not.
+//!
+//! Each side has its own check engine (a VM of its own), so neither waits on the other nor on HTTP.
+
+use crate::alerts::{now_secs, Alerting};
+use crate::interfaces::Interfaces;
+use ntopng_alerts::{AlertRow, Engaged, EngagedKey, FlowAlertRow, FlowEventHook, Refresh};
+use ntopng_checks::{Family, Severity};
+use ntopng_engine::alert_tap::{FlowEvent, FlowEventKind};
+use ntopng_engine::Snapshot;
+use ntopng_lua::{CheckEngine, CheckFamily, FlowHook, IfaceView, InterfaceProvider, LuaPool, NetworkAlertOp, ViewNeeds};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// ntopng's host and minute network check period.
+const PERIOD: Duration = Duration::from_secs(60);
+/// Tests shorten the period with this variable (seconds); nothing else should.
+const PERIOD_ENV: &str = "NTOPNG_TEST_CHECK_PERIOD_SECS";
+
+const FLOW_KEY: &str = "custom_lua_script";
+const HOST_KEY: &str = "custom_host_lua_script";
+const NETWORK_KEY: &str = "custom_network_lua_script";
+const HOST_ALERT_ID: u16 = 24;
+
+fn period() -> Duration {
+    std::env::var(PERIOD_ENV).ok().and_then(|v| v.parse::<u64>().ok()).filter(|s| *s > 0).map_or(PERIOD, Duration::from_secs)
+}
+
+/// The flow side: runs the flow modules on a writer's batch of events.
+struct FlowChecks {
+    engine: Mutex<CheckEngine>,
+    alerting: Arc<Alerting>,
+    /// Per interface, a view with its identity and local networks only (a flow's direction needs no
+    /// more): taking a worker view here could wait on workers that wait on this writer's queue.
+    contexts: HashMap<i32, Arc<IfaceView>>,
+}
+
+impl FlowEventHook for FlowChecks {
+    fn on_events(&self, ifid: i32, events: &[FlowEvent]) -> Vec<FlowAlertRow> {
+        let checks = self.alerting.checks();
+        if !checks.is_enabled(Family::Flow, FLOW_KEY) {
+            return Vec::new();
+        }
+        let Some(ctx) = self.contexts.get(&ifid) else { return Vec::new() };
+        let batch: Vec<(FlowHook, &ntopng_engine::sink::FlowRecord)> = events
+            .iter()
+            .map(|e| {
+                let hook = match e.kind {
+                    FlowEventKind::Classified => FlowHook::ProtocolDetected,
+                    FlowEventKind::Ended => FlowHook::FlowEnd,
+                };
+                (hook, &e.record)
+            })
+            .collect();
+        let alerts = self.engine.lock().unwrap().run_flows(ctx, &batch);
+        let Some(def) = checks.registry().get(Family::Flow, FLOW_KEY) else { return Vec::new() };
+        alerts
+            .iter()
+            .map(|a| FlowAlertRow::custom_script(ifid, batch[a.index].1, def, &a.check, a.score, &a.message))
+            .collect()
+    }
+}
+
+/// Handle of the periodic side; [`UserChecks::stop`] releases what is engaged.
+pub struct UserChecks {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl UserChecks {
+    /// Starts the periodic thread and installs the flow side in `alerting` (for the writers attached
+    /// afterwards). The taps are told at once whether flow check modules exist, so that a capture file
+    /// read right after startup is checked from its first flow.
+    pub fn start(pool: &LuaPool, interfaces: Arc<Interfaces>, alerting: Arc<Alerting>) -> Result<UserChecks, String> {
+        let mut flow_engine = pool.check_engine().map_err(|e| format!("flow checks: {e}"))?;
+        let mut periodic = pool.check_engine().map_err(|e| format!("host checks: {e}"))?;
+        set_flow_wants(&alerting, !flow_engine.modules(CheckFamily::Flow).is_empty());
+        for family in [CheckFamily::Host, CheckFamily::Network] {
+            let n = periodic.modules(family).len();
+            if n > 0 {
+                log::info!("{n} user {} checks, run every {} s", family.dir(), period().as_secs());
+            }
+        }
+        let contexts = interfaces
+            .interfaces()
+            .into_iter()
+            .map(|info| (info.ifid, Arc::new(IfaceView { info, snapshot: Arc::new(Snapshot::default()), epoch: 0 })))
+            .collect();
+        alerting.set_flow_hook(Arc::new(FlowChecks { engine: Mutex::new(flow_engine), alerting: alerting.clone(), contexts }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let st = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("user-checks".into())
+            .spawn(move || Periodic { engine: periodic, interfaces, alerting, engaged: BTreeMap::new() }.run(&st))
+            .map_err(|e| format!("user checks thread: {e}"))?;
+        Ok(UserChecks { stop, thread: Some(thread) })
+    }
+
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn set_flow_wants(alerting: &Alerting, on: bool) {
+    let w = alerting.event_wants();
+    let on = on && alerting.checks().is_enabled(Family::Flow, FLOW_KEY);
+    w.all_classified.store(on, Ordering::Relaxed);
+    w.ended.store(on, Ordering::Relaxed);
+}
+
+struct Periodic {
+    engine: CheckEngine,
+    interfaces: Arc<Interfaces>,
+    alerting: Arc<Alerting>,
+    engaged: BTreeMap<i32, Engaged>,
+}
+
+impl Periodic {
+    fn run(mut self, stop: &AtomicBool) {
+        let period = period();
+        let mut next = next_slot(period);
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(200));
+            // Flow modules dropped in or removed while running: the taps follow (the scan is cached).
+            set_flow_wants(&self.alerting, !self.engine.modules(CheckFamily::Flow).is_empty());
+            if now_secs() >= next {
+                self.run_once();
+                next = next_slot(period);
+            }
+        }
+        let now = now_secs();
+        for (ifid, e) in &mut self.engaged {
+            if let Some(store) = self.alerting.store(*ifid) {
+                if let Err(err) = e.release_all(&store, now) {
+                    log::warn!("interface {ifid}: releasing engaged alerts at shutdown: {err}");
+                }
+            }
+        }
+    }
+
+    fn run_once(&mut self) {
+        let checks = self.alerting.checks().clone();
+        let hosts_on = checks.is_enabled(Family::Host, HOST_KEY) && !self.engine.modules(CheckFamily::Host).is_empty();
+        let nets_on =
+            checks.is_enabled(Family::Network, NETWORK_KEY) && !self.engine.modules(CheckFamily::Network).is_empty();
+        for info in self.interfaces.interfaces() {
+            let ifid = info.ifid;
+            let Some(store) = self.alerting.store(ifid) else { continue };
+            let engaged = self.engaged.entry(ifid).or_default();
+            let now = now_secs();
+            let view = if hosts_on || nets_on { self.interfaces.background_view(ifid, ViewNeeds::HOSTS_FLOWS) } else { None };
+            let mut seen = HashSet::new();
+            if let (true, Some(view)) = (hosts_on, &view) {
+                let started = std::time::Instant::now();
+                for a in self.engine.run_hosts(view, now, &|_| 0) {
+                    let ip = a.host.addr.to_string();
+                    let entity = if a.host.vlan == 0 { ip.clone() } else { format!("{ip}@{}", a.host.vlan) };
+                    let key = EngagedKey { family: Family::Host, alert_id: HOST_ALERT_ID, entity, subtype: a.check.clone() };
+                    let score = a.score.max(0);
+                    let severity = i64::from(Severity::from_score(score as u32).id());
+                    let json = serde_json::json!({"check": a.check, "message": a.message, "score": score}).to_string();
+                    let row = AlertRow::new(Family::Host)
+                        .set("interface_id", i64::from(ifid))
+                        .set("alert_id", i64::from(HOST_ALERT_ID))
+                        .set("tstamp", now)
+                        .set("tstamp_end", now)
+                        .set("severity", severity)
+                        .set("score", score)
+                        .set("json", json.clone())
+                        .set("alert_category", 0i64)
+                        .set("granularity", period().as_secs() as i64)
+                        .set("description", a.message.clone())
+                        .set("ip_version", if a.host.addr.is_v4() { 4i64 } else { 6 })
+                        .set("ip", ip.clone())
+                        .set("vlan_id", i64::from(a.host.vlan))
+                        .set("name", ip)
+                        .set("is_attacker", 0i64)
+                        .set("is_victim", 0i64)
+                        .set("is_client", 0i64)
+                        .set("is_server", 0i64);
+                    let refresh = Refresh { score, severity, json: &json, now };
+                    if let Err(e) = engaged.trigger(&store, key.clone(), &row, &refresh) {
+                        log::warn!("interface {ifid}: storing a host check alert: {e}");
+                    }
+                    seen.insert(key);
+                }
+                log::debug!("interface {ifid}: host checks in {:?}", started.elapsed());
+            }
+            // Host alerts of the Lua checks not triggered again are over (also when the checks were turned off).
+            if let Err(e) = engaged.release_unseen(&store, |k| k.family == Family::Host && k.alert_id == HOST_ALERT_ID, &seen, now) {
+                log::warn!("interface {ifid}: releasing host check alerts: {e}");
+            }
+            if let (true, Some(view)) = (nets_on, &view) {
+                for op in self.engine.run_networks(view) {
+                    if let Err(e) = apply_network_op(engaged, &store, &checks, ifid, op, now) {
+                        log::warn!("interface {ifid}: network check alert: {e}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn apply_network_op(
+    engaged: &mut Engaged,
+    store: &ntopng_alerts::AlertStore,
+    checks: &ntopng_checks::Checks,
+    ifid: i32,
+    op: NetworkAlertOp,
+    now: i64,
+) -> Result<(), ntopng_alerts::StoreError> {
+    let (store_it, a) = match op {
+        NetworkAlertOp::Store(a) => (true, a),
+        NetworkAlertOp::Release(a) => (false, a),
+    };
+    let alert_id = u16::try_from(a.alert_id.clamp(0, i64::from(u16::MAX))).unwrap_or(0);
+    let key = EngagedKey { family: Family::Network, alert_id, entity: a.cidr.clone(), subtype: a.subtype.clone() };
+    if !store_it {
+        engaged.release(store, &key, now)?;
+        return Ok(());
+    }
+    let score = a.score.max(0);
+    let severity = a.severity.unwrap_or_else(|| i64::from(Severity::from_score(score as u32).id()));
+    let category = checks
+        .registry()
+        .all()
+        .iter()
+        .find(|c| c.family == Family::Network && c.alert_id == alert_id)
+        .map_or(0, |c| i64::from(c.category.id()));
+    let row = AlertRow::new(Family::Network)
+        .set("interface_id", i64::from(ifid))
+        .set("alert_id", i64::from(alert_id))
+        .set("tstamp", now)
+        .set("tstamp_end", now)
+        .set("severity", severity)
+        .set("score", score)
+        .set("json", a.json.clone())
+        .set("alert_category", category)
+        .set("granularity", a.granularity)
+        .set("description", a.check.clone())
+        .set("local_network_id", i64::from(a.network_id))
+        .set("name", a.cidr.clone());
+    engaged.trigger(store, key, &row, &Refresh { score, severity, json: &a.json, now })
+}
+
+/// The next wall-clock multiple of `period` (seconds since the epoch), as ntopng aligns its periodic
+/// activities.
+fn next_slot(period: Duration) -> i64 {
+    let p = period.as_secs().max(1) as i64;
+    (now_secs() / p + 1) * p
+}
