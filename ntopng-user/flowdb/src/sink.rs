@@ -80,13 +80,14 @@ impl FlowDbSink {
         let spool = Arc::new(Mutex::new(spool));
         let stats = Arc::new(WriterStats::default());
         let (tx, rx) = bounded(cfg.channel_rows.max(1));
+        let name = store.describe();
         let w = Writer { store, spool: spool.clone(), stats: stats.clone(), batch_rows: cfg.batch_rows.max(1) };
         let writer = std::thread::Builder::new()
             .name("flowdb-writer".into())
             .spawn(move || w.run(rx))
             .map_err(|e| format!("flowdb writer: {e}"))?;
         Ok(FlowDbSink {
-            name: format!("sqlite;{}", cfg.dir.display()),
+            name,
             ifid: cfg.ifid,
             blocking: cfg.blocking,
             tx: Some(tx),
