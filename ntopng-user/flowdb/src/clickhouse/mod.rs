@@ -12,6 +12,7 @@
 pub mod query;
 pub mod schema;
 pub mod spec;
+pub mod test_server;
 
 use crate::query::{flows_plan, topk_plan, FlowQuery, Plan, QueryError, TopkQuery};
 use crate::row::FlowRow;
