@@ -205,7 +205,14 @@ impl ClickHouseStore {
                 let mut cursor = q.fetch_bytes("TabSeparatedWithNamesAndTypes")?;
                 cursor.collect().await
             })
-            .map_err(QueryError::Store)?;
+            .map_err(|e| match e {
+                // SQLite accepts a bare column beside aggregates (any row's value); ClickHouse refuses it.
+                // The request is at fault: a 400 that says why, not a store failure.
+                e if e.contains("Code: 215") => QueryError::Invalid(format!(
+                    "select_clause: every column must be in group_by_clause or inside an aggregate ({e})"
+                )),
+                e => QueryError::Store(e),
+            })?;
         let rows = query::parse_tsv(&body).map_err(QueryError::Store)?;
         Ok(QueryRows { names: st.names, rows })
     }
