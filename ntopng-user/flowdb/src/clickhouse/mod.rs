@@ -164,7 +164,8 @@ impl ClickHouseStore {
         };
         if let Err(e) = store.ensure_schema() {
             log::error!(
-                "-F clickhouse: {e}; ended flows are kept in the spool ({}) and stored once the server answers",
+                "-F clickhouse: {e}; ended flows are kept in the spool ({}) and stored once the server answers \
+                 (replayed at the next start if the daemon stops first)",
                 dir.join("flows.spool").display()
             );
         }
@@ -220,7 +221,7 @@ impl ClickHouseStore {
 
 impl FlowStore for ClickHouseStore {
     fn describe(&self) -> String {
-        format!("clickhouse;{}", self.spec)
+        self.spec.to_string()
     }
 
     fn insert(&self, rows: &[FlowRow], spool_offset: Option<u64>) -> Result<(), String> {
