@@ -18,6 +18,7 @@ PACKAGES=(
   python3 python3-venv            # the official ntopng Python client (PyPI), run by the REST tests
   chromium                        # headless browser: tests/dashboard.rs renders httpdocs/ and checks its DOM
   libsqlite3-dev                  # -F sqlite: the flow store links the system SQLite (rusqlite without "bundled")
+  clickhouse-server               # -F clickhouse: the flow-store tests and bench start Debian's server (18.16) themselves
 )
 
 missing=()

@@ -12,6 +12,7 @@
 //!   connection is read-only and an SQLite authorizer lets it read the `flows` table and call the listed
 //!   functions, nothing else.
 
+pub mod clickhouse;
 pub mod query;
 mod row;
 pub mod schema;
@@ -19,6 +20,7 @@ mod sink;
 mod spool;
 mod store;
 
+pub use clickhouse::{ClickHouseSpec, ClickHouseStore};
 pub use query::{FlowQuery, QueryError, Statement, TopkQuery};
 pub use row::FlowRow;
 pub use sink::{FlowDbSink, SinkConfig, WriterStats};

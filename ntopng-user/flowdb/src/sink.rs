@@ -80,13 +80,20 @@ impl FlowDbSink {
         let spool = Arc::new(Mutex::new(spool));
         let stats = Arc::new(WriterStats::default());
         let (tx, rx) = bounded(cfg.channel_rows.max(1));
-        let w = Writer { store, spool: spool.clone(), stats: stats.clone(), batch_rows: cfg.batch_rows.max(1) };
+        let name = store.describe();
+        let w = Writer {
+            store,
+            spool: spool.clone(),
+            stats: stats.clone(),
+            batch_rows: cfg.batch_rows.max(1),
+            last_error_log: std::cell::Cell::new(None),
+        };
         let writer = std::thread::Builder::new()
             .name("flowdb-writer".into())
             .spawn(move || w.run(rx))
             .map_err(|e| format!("flowdb writer: {e}"))?;
         Ok(FlowDbSink {
-            name: format!("sqlite;{}", cfg.dir.display()),
+            name,
             ifid: cfg.ifid,
             blocking: cfg.blocking,
             tx: Some(tx),
@@ -178,6 +185,29 @@ struct Writer {
     spool: Arc<Mutex<Spool>>,
     stats: Arc<WriterStats>,
     batch_rows: usize,
+    /// When a store error was last logged: a server that stays down is reported every
+    /// [`ERROR_LOG_EVERY`], not on every retry; its return is reported once.
+    last_error_log: std::cell::Cell<Option<Instant>>,
+}
+
+const ERROR_LOG_EVERY: Duration = Duration::from_secs(30);
+
+impl Writer {
+    fn store_failed(&self, e: &str) {
+        self.stats.errors.fetch_add(1, Ordering::Relaxed);
+        let due = self.last_error_log.get().is_none_or(|t| t.elapsed() >= ERROR_LOG_EVERY);
+        if due {
+            let spooled = self.spool.lock().map(|s| s.len()).unwrap_or(0);
+            log::error!("{e} (flows wait in the spool: {spooled} bytes; retrying)");
+            self.last_error_log.set(Some(Instant::now()));
+        }
+    }
+
+    fn store_ok(&self) {
+        if self.last_error_log.take().is_some() {
+            log::info!("flow store {} answers again; replaying the spool", self.store.describe());
+        }
+    }
 }
 
 impl Writer {
@@ -218,18 +248,18 @@ impl Writer {
     fn commit(&self, batch: &mut Vec<FlowRow>) {
         match self.store.insert(batch, None) {
             Ok(()) => {
+                self.store_ok();
                 self.stats.committed.fetch_add(batch.len() as u64, Ordering::Relaxed);
                 self.stats.transactions.fetch_add(1, Ordering::Relaxed);
             }
             Err(e) => {
                 // Kept for a later attempt through the spool.
-                self.stats.errors.fetch_add(1, Ordering::Relaxed);
-                log::error!("{e}");
                 let mut sp = self.spool.lock().unwrap_or_else(|e| e.into_inner());
                 let n = sp.append(batch) as u64;
                 self.stats.spilled.fetch_add(n, Ordering::Relaxed);
                 self.stats.dropped.fetch_add(batch.len() as u64 - n, Ordering::Relaxed);
                 drop(sp);
+                self.store_failed(&e);
                 std::thread::sleep(Duration::from_millis(500));
             }
         }
@@ -276,13 +306,13 @@ impl Writer {
         let rows = parse_lines(&bytes);
         match self.store.insert(&rows, Some(next)) {
             Ok(()) => {
+                self.store_ok();
                 self.stats.committed.fetch_add(rows.len() as u64, Ordering::Relaxed);
                 self.stats.transactions.fetch_add(1, Ordering::Relaxed);
                 true
             }
             Err(e) => {
-                self.stats.errors.fetch_add(1, Ordering::Relaxed);
-                log::error!("{e}");
+                self.store_failed(&e);
                 false
             }
         }

@@ -18,6 +18,8 @@ pub struct QueryRows {
 
 /// Where stored flows live.
 pub trait FlowStore: Send + Sync {
+    /// The backend and where it is, for logs (no secrets).
+    fn describe(&self) -> String;
     /// Stores `rows` in one transaction; when this returns Ok, they are acknowledged (durable against a
     /// crash of the process). `spool_offset` is recorded in the same transaction (see the spool).
     fn insert(&self, rows: &[FlowRow], spool_offset: Option<u64>) -> Result<(), String>;
@@ -132,6 +134,10 @@ impl SqliteStore {
 }
 
 impl FlowStore for SqliteStore {
+    fn describe(&self) -> String {
+        format!("sqlite;{}", self.path.display())
+    }
+
     fn insert(&self, rows: &[FlowRow], spool_offset: Option<u64>) -> Result<(), String> {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let err = |e: rusqlite::Error| format!("flow store insert: {e}");

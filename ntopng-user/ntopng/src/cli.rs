@@ -52,8 +52,10 @@ pub struct Cli {
     #[arg(short = 'p', long = "ndpi-protocols")]
     pub ndpi_protocols: Option<PathBuf>,
 
-    /// Flow export: `jsonl;/path/flows.jsonl`, or `sqlite[;<dir>]` (the flow database, in the data dir
-    /// unless a directory is given; queried by /lua/pro/rest/v2/get/db/flows.lua). Repeatable.
+    /// Flow export: `jsonl;/path/flows.jsonl`, `sqlite[;<dir>]` (the flow database, in the data dir
+    /// unless a directory is given; queried by /lua/pro/rest/v2/get/db/flows.lua), or
+    /// `clickhouse[;<host>[@<http port>];<db>;<user>;<password>]` (the flow database in a ClickHouse
+    /// server; default 127.0.0.1@8123, db ntopng, user default, no password). Repeatable.
     #[arg(short = 'F', long = "dump-flows", action = ArgAction::Append)]
     pub dump_flows: Vec<String>,
 

@@ -30,7 +30,7 @@ impl ControlPlane {
         dirs: &InstallDirs,
         interfaces: Arc<Interfaces>,
         local_networks: Vec<String>,
-        flow_store: Option<Arc<ntopng_flowdb::SqliteStore>>,
+        flow_store: Option<Arc<dyn ntopng_flowdb::FlowStore>>,
         timeseries: Arc<ntopng_tsdb::TsStore>,
         alerting: Arc<crate::alerts::Alerting>,
     ) -> Result<ControlPlane, String> {
@@ -122,7 +122,7 @@ fn prefs(cli: &Cli) -> Map<String, Value> {
         "http_port": cli.http_port,
         "https_port": cli.https_port,
         "is_dump_flows_enabled": !cli.dump_flows.is_empty(),
-        "is_dump_flows_to_clickhouse_enabled": false,
+        "is_dump_flows_to_clickhouse_enabled": cli.dump_flows.iter().any(|s| s.trim() == "clickhouse" || s.trim().starts_with("clickhouse;")),
         "is_dump_flows_to_sqlite_enabled": cli.dump_flows.iter().any(|s| s.trim() == "sqlite" || s.trim().starts_with("sqlite;")),
         "is_login_disabled": matches!(cli.disable_login.as_deref(), Some("1")),
         "instance_name": cli.instance_name.clone().unwrap_or_default(),

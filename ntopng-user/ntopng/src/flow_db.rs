@@ -1,8 +1,10 @@
-//! `-F sqlite[;<dir>]`: the embedded flow database. Ended flows reach it through the sink queue
-//! ([`FlowDbSink`]); the Lua VMs query it through [`FlowDbQueries`] (`interface.execSQLQuery`, used by
-//! `/lua/pro/rest/v2/get/db/{flows,topk_flows}.lua`).
+//! `-F sqlite[;<dir>]` (the embedded flow database) and `-F clickhouse[;...]` (a ClickHouse server). Ended
+//! flows reach the store through the sink queue ([`FlowDbSink`]); the Lua VMs query it through
+//! [`FlowDbQueries`] (`interface.execSQLQuery`, used by `/lua/pro/rest/v2/get/db/{flows,topk_flows}.lua`).
 
-use ntopng_flowdb::{FlowDbSink, FlowQuery, FlowStore, QueryError, SinkConfig, SqliteStore, TopkQuery};
+use ntopng_flowdb::{
+    ClickHouseSpec, ClickHouseStore, FlowDbSink, FlowQuery, FlowStore, QueryError, SinkConfig, SqliteStore, TopkQuery,
+};
 use ntopng_lua::{FlowDbError, FlowDbProvider, FlowDbQueryKind, FlowDbRows};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,7 +12,7 @@ use std::sync::Arc;
 
 /// Opens the store in `dir` (the data dir unless `-F sqlite;<dir>` named one) and starts its sink.
 /// `blocking`: capture files only (the sink waits for the writer instead of spilling to the spool).
-pub fn open(dir: Option<PathBuf>, data_dir: &Path, blocking: bool) -> Result<(Arc<SqliteStore>, FlowDbSink), String> {
+pub fn open(dir: Option<PathBuf>, data_dir: &Path, blocking: bool) -> Result<(Arc<dyn FlowStore>, FlowDbSink), String> {
     let dir = dir.unwrap_or_else(|| data_dir.to_path_buf());
     let store = Arc::new(SqliteStore::open(&dir).map_err(|e| format!("-F sqlite: {e}"))?);
     let mut cfg = SinkConfig::new(dir);
@@ -20,8 +22,25 @@ pub fn open(dir: Option<PathBuf>, data_dir: &Path, blocking: bool) -> Result<(Ar
     Ok((store, sink))
 }
 
+/// Connects to the ClickHouse server of `-F clickhouse[;<rest>]` and starts its sink; the spool waits in
+/// `<data dir>/clickhouse`. A malformed spec fails startup with a message naming it; an unreachable server
+/// does not (rows are spooled until it answers).
+pub fn open_clickhouse(
+    rest: Option<&str>,
+    data_dir: &Path,
+    blocking: bool,
+) -> Result<(Arc<dyn FlowStore>, FlowDbSink), String> {
+    let spec = ClickHouseSpec::parse(rest)?;
+    let dir = data_dir.join("clickhouse");
+    let store = Arc::new(ClickHouseStore::open(spec, &dir)?);
+    let mut cfg = SinkConfig::new(dir);
+    cfg.blocking = blocking;
+    let sink = FlowDbSink::start(store.clone(), cfg).map_err(|e| format!("-F clickhouse: {e}"))?;
+    Ok((store, sink))
+}
+
 /// The queries the Lua VMs run.
-pub struct FlowDbQueries(pub Arc<SqliteStore>);
+pub struct FlowDbQueries(pub Arc<dyn FlowStore>);
 
 fn int(params: &BTreeMap<String, String>, key: &str) -> Result<i64, FlowDbError> {
     let v = params.get(key).ok_or_else(|| FlowDbError::Invalid(format!("{key} is required")))?;

@@ -147,7 +147,7 @@ fn run(cli: Cli) -> Result<(), String> {
         None => None,
     };
     let mut sinks: Vec<Box<dyn FlowSink>> = Vec::new();
-    let mut flow_store = None;
+    let mut flow_store: Option<Arc<dyn ntopng_flowdb::FlowStore>> = None;
     for spec in &cli.dump_flows {
         match parse_dump_spec(spec)? {
             DumpSpec::Jsonl(path) => {
@@ -155,6 +155,12 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             DumpSpec::Sqlite(dir) => {
                 let (store, sink) = flow_db::open(dir, &cli.data_dir, !any_live)?;
+                // ClickHouse, when also given, answers the queries (as in ntopng, where it is the flow DB).
+                flow_store.get_or_insert(store);
+                sinks.push(Box::new(sink));
+            }
+            DumpSpec::ClickHouse(rest) => {
+                let (store, sink) = flow_db::open_clickhouse(rest.as_deref(), &cli.data_dir, !any_live)?;
                 flow_store = Some(store);
                 sinks.push(Box::new(sink));
             }

@@ -25,7 +25,8 @@ end
 function flowdb_rest.answer(params, kind, clauses)
   local ifid = rest_utils.ifid_or_answer(params)
   if not ifid then return end
-  if not ntop.getPrefs().is_dump_flows_to_sqlite_enabled then
+  local prefs = ntop.getPrefs()
+  if not (prefs.is_dump_flows_to_sqlite_enabled or prefs.is_dump_flows_to_clickhouse_enabled) then
     rest_utils.answer(rest_utils.consts.err.not_enabled)
     return
   end

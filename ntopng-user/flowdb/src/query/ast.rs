@@ -58,7 +58,7 @@ impl BinOp {
             BinOp::Rem => "%",
         }
     }
-    fn is_comparison(self) -> bool {
+    pub fn is_comparison(self) -> bool {
         matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
     }
 }

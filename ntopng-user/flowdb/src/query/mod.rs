@@ -1,9 +1,10 @@
 //! The clauses of ntopng's historical flow endpoints (`get/db/flows.lua`, `get/db/topk_flows.lua`) parsed
-//! into an allow-listed tree ([`ast`]) and turned into one SQLite `SELECT` over the `flows` table whose
-//! literals are all bind parameters. Whatever the tree cannot express is refused with
-//! [`QueryError::Invalid`], which the REST layer answers with 400 and ntopng's envelope.
+//! into an allow-listed tree ([`ast`]) and gathered into a backend-neutral [`Plan`]; each store renders the
+//! plan in its own SQL dialect (SQLite here, ClickHouse in `crate::clickhouse::query`) with every literal a
+//! bind parameter. Whatever the tree cannot express is refused with [`QueryError::Invalid`], which the REST
+//! layer answers with 400 and ntopng's envelope.
 
-mod ast;
+pub(crate) mod ast;
 mod lex;
 
 use crate::schema::{Kind, TABLE};
@@ -96,8 +97,40 @@ fn where_clause(w: Option<&str>) -> Result<Option<Expr>, QueryError> {
     Ok(Some(e))
 }
 
+/// One parsed request, before any dialect: `SELECT items FROM flows WHERE <interface and time range>
+/// [AND filter] [GROUP BY group] [ORDER BY order] LIMIT limit`.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub ifid: i64,
+    pub begin: i64,
+    pub end: i64,
+    pub(crate) items: Vec<Item>,
+    pub(crate) filter: Option<Expr>,
+    pub(crate) group: Vec<Expr>,
+    /// Expression, descending.
+    pub(crate) order: Vec<(Expr, bool)>,
+    pub limit: u64,
+}
+
+impl Plan {
+    /// Names of the answer's columns.
+    pub fn names(&self) -> Vec<String> {
+        self.items.iter().map(|i| i.name.clone()).collect()
+    }
+}
+
 /// The statement of a `get/db/flows.lua` request.
 pub fn flows_statement(q: &FlowQuery) -> Result<Statement, QueryError> {
+    Ok(sqlite_statement(&flows_plan(q)?))
+}
+
+/// The statement of a `get/db/topk_flows.lua` request.
+pub fn topk_statement(q: &TopkQuery) -> Result<Statement, QueryError> {
+    Ok(sqlite_statement(&topk_plan(q)?))
+}
+
+/// The plan of a `get/db/flows.lua` request.
+pub fn flows_plan(q: &FlowQuery) -> Result<Plan, QueryError> {
     let items = {
         let mut p = Parser::new(given(&q.select).unwrap_or("*"), "select_clause", &[])?;
         let items = p.select_list()?;
@@ -126,12 +159,12 @@ pub fn flows_statement(q: &FlowQuery) -> Result<Statement, QueryError> {
         }
         None => Vec::new(),
     };
-    Ok(generate(q.ifid, q.begin, q.end, &items, filter.as_ref(), &group, &order, maxhits(q.maxhits)?))
+    Ok(Plan { ifid: q.ifid, begin: q.begin, end: q.end, items, filter, group, order, limit: maxhits(q.maxhits)? })
 }
 
-/// The statement of a `get/db/topk_flows.lua` request: the keys, `topk(value)` per value, grouped by the
+/// The plan of a `get/db/topk_flows.lua` request: the keys, `topk(value)` per value, grouped by the
 /// keys, largest first.
-pub fn topk_statement(q: &TopkQuery) -> Result<Statement, QueryError> {
+pub fn topk_plan(q: &TopkQuery) -> Result<Plan, QueryError> {
     let keys = {
         let mut p =
             Parser::new(given(&q.keys).unwrap_or("IPV4_SRC_ADDR,IPV4_DST_ADDR,L7_PROTO"), "select_keys_clause", &[])?;
@@ -175,20 +208,12 @@ pub fn topk_statement(q: &TopkQuery) -> Result<Statement, QueryError> {
     let mut items = keys;
     items.extend(values);
     let filter = where_clause(given(&q.where_))?;
-    Ok(generate(q.ifid, q.begin, q.end, &items, filter.as_ref(), &group, &order, maxhits(q.maxhits)?))
+    Ok(Plan { ifid: q.ifid, begin: q.begin, end: q.end, items, filter, group, order, limit: maxhits(q.maxhits)? })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn generate(
-    ifid: i64,
-    begin: i64,
-    end: i64,
-    items: &[Item],
-    filter: Option<&Expr>,
-    group: &[Expr],
-    order: &[(Expr, bool)],
-    limit: u64,
-) -> Statement {
+/// The plan as one SQLite statement.
+pub fn sqlite_statement(p: &Plan) -> Statement {
+    let Plan { ifid, begin, end, ref items, ref filter, ref group, ref order, limit } = *p;
     let mut g = Gen { sql: String::from("SELECT "), params: Vec::new() };
     for (i, it) in items.iter().enumerate() {
         if i > 0 {
@@ -204,7 +229,7 @@ fn generate(
         " FROM \"{TABLE}\" WHERE \"INTERFACE_ID\" = ? AND \"FIRST_SEEN\" >= ? AND \"LAST_SEEN\" <= ?"
     ));
     g.params.extend([Value::Integer(ifid), Value::Integer(begin), Value::Integer(end)]);
-    if let Some(f) = filter {
+    if let Some(f) = filter.as_ref() {
         g.sql.push_str(" AND (");
         g.expr(f);
         g.sql.push(')');
