@@ -17,6 +17,7 @@ PACKAGES=(
   openssl                         # the HTTPS tests make a self-signed certificate with the openssl CLI
   python3 python3-venv            # the official ntopng Python client (PyPI), run by the REST tests
   chromium                        # headless browser: tests/dashboard.rs renders httpdocs/ and checks its DOM
+  lua5.4                          # luac: tests/support/seed_checks.py keeps only the seed blocks that are Lua
   libsqlite3-dev                  # -F sqlite: the flow store links the system SQLite (rusqlite without "bundled")
   clickhouse-server               # -F clickhouse: the flow-store tests and bench start Debian's server (18.16) themselves
 )
