@@ -40,9 +40,13 @@ fn tuple(f: &Value) -> String {
 }
 
 fn db_rows(dir: &Path, sql: &str) -> Vec<Vec<String>> {
-    let c = rusqlite::Connection::open_with_flags(dir.join("flows.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap();
-    let mut st = c.prepare(sql).unwrap();
+    try_db_rows(dir, sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// The rows, or the error (the daemon may not have created the table yet).
+fn try_db_rows(dir: &Path, sql: &str) -> rusqlite::Result<Vec<Vec<String>>> {
+    let c = rusqlite::Connection::open_with_flags(dir.join("flows.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut st = c.prepare(sql)?;
     let n = st.column_count();
     let rows = st
         .query_map([], |r| {
@@ -55,10 +59,8 @@ fn db_rows(dir: &Path, sql: &str) -> Vec<Vec<String>> {
                     })
                 })
                 .collect::<rusqlite::Result<Vec<String>>>()
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+        })?
+        .collect::<rusqlite::Result<Vec<Vec<String>>>>();
     rows
 }
 
@@ -301,10 +303,9 @@ fn kill_9_during_ingest_loses_no_acknowledged_flow() {
     let snapshot = loop {
         assert!(started.elapsed() < Duration::from_secs(120), "ingest did not progress");
         std::thread::sleep(Duration::from_millis(50));
-        if !data.join("flows.db").exists() {
-            continue;
-        }
-        let n: u64 = db_rows(&data, "SELECT COUNT(*) FROM flows")[0][0].parse().unwrap();
+        // The file may exist before its table does.
+        let Ok(count) = try_db_rows(&data, "SELECT COUNT(*) FROM flows") else { continue };
+        let n: u64 = count[0][0].parse().unwrap();
         if n >= 20_000 {
             let rows = db_rows(&data, "SELECT rowid, FLOW_ID, FIRST_SEEN, LAST_SEEN, IPV4_SRC_ADDR, IPV6_SRC_ADDR, IP_SRC_PORT, TOTAL_BYTES FROM flows ORDER BY rowid");
             unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
