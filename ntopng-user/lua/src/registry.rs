@@ -229,7 +229,7 @@ pub(crate) const IMPLEMENTED: &[(&str, &str, &str)] = &[
     ("ntop", "hasRadiusSupport", "false: not in this build"),
     ("ntop", "hasLdapSupport", "false: not in this build"),
     ("ntop", "isPingAvailable", "false: ping is not built yet"),
-    ("ntop", "isClickHouseEnabled", "false: not in this build"),
+    ("ntop", "isClickHouseEnabled", "true when the daemon stores flows in ClickHouse (`-F clickhouse`), in any edition"),
     ("ntop", "hasSpeedtestSupport", "false: not in this build"),
     ("ntop", "isNProbeIPSConfigured", "false: not in this build"),
     ("ntop", "isFlowDedupEnabled", "false: not in this build"),

@@ -108,6 +108,7 @@ fn daemon_identity_prefs_and_http_helpers() {
         cfg.http_prefix = "/ntopng".into();
         cfg.prefs =
             serde_json::json!({"max_num_hosts": 131072, "max_num_flows": 262144, "is_dump_flows_enabled": false,
+                                       "is_dump_flows_to_clickhouse_enabled": true,
                                        "instance_name": "probe-1", "local_networks": ["192.168.1.0/24"]})
             .as_object()
             .unwrap()
@@ -121,6 +122,7 @@ assert(ntop.getCookieAttributes() == "; HttpOnly; SameSite=Lax")
 local p = ntop.getPrefs()
 assert(p.max_num_hosts == 131072 and math.type(p.max_num_hosts) == "integer" and p.max_num_flows == 262144)
 assert(p.is_dump_flows_enabled == false and p.local_networks[1] == "192.168.1.0/24")
+assert(ntop.isClickHouseEnabled() == true)
 ntop.reloadPreferences()
 ntop.reloadPreferences(true)
 raises("ntop.reloadPreferences: bad argument #1 (set_defaults): boolean expected, got string", ntop.reloadPreferences, "x")

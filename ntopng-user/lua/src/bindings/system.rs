@@ -237,13 +237,17 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
         "hasRadiusSupport",
         "hasLdapSupport",
         "isPingAvailable",
-        "isClickHouseEnabled",
         "hasSpeedtestSupport",
         "isNProbeIPSConfigured",
         "isFlowDedupEnabled",
     ] {
         r.add("ntop", name, |_, _| Ok(false))?;
     }
+    // ClickHouse is not tied to an edition here: on when the daemon stores flows there (-F clickhouse).
+    let c = ctx.clone();
+    r.add("ntop", "isClickHouseEnabled", move |_, _| {
+        Ok(c.daemon.prefs.get("is_dump_flows_to_clickhouse_enabled").and_then(|v| v.as_bool()).unwrap_or(false))
+    })?;
     r.add("ntop", "isWindows", |_, _| Ok(cfg!(target_os = "windows")))?;
     r.add("ntop", "isFreeBSD", |_, _| Ok(cfg!(target_os = "freebsd")))?;
     r.add("ntop", "isLinux", |_, _| Ok(cfg!(target_os = "linux")))?;
