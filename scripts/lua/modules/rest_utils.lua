@@ -177,6 +177,13 @@ function rest_utils.ifid_or_answer(params)
   return ifid
 end
 
+-- True for an administrator; otherwise answers NOT_GRANTED and returns false (admin-only endpoints).
+function rest_utils.admin_or_answer()
+  if ntop.isAdministrator() then return true end
+  rest_utils.answer(rest_utils.consts.err.not_granted)
+  return false
+end
+
 -- The host named by `host` (ip or ip@vlan) and `vlan` on the selected interface, as
 -- interface.getHostInfo returns it (and the parsed host info), or nil after answering INVALID_ARGUMENTS
 -- (no host given) or NOT_FOUND (not in memory). Needs lua_utils (url2hostinfo).

@@ -12,10 +12,7 @@ local rest_utils = require("rest_utils")
 -- `add_user_language`, `host_pool_id`, `allow_pcap_download`, `allow_historical_flows`, `allow_alerts`.
 local user_params = require("user_params")
 
-if not isAdministrator() then
-  rest_utils.answer(rest_utils.consts.err.not_granted)
-  return
-end
+if not rest_utils.admin_or_answer() then return end
 
 local username = _GET["username"]
 local password = _GET["password"]

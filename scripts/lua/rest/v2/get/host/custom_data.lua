@@ -11,18 +11,14 @@ local rest_utils = require("rest_utils")
 -- (fields are Host::lua keys such as "ip" or "bytes.rcvd").
 local ifid = rest_utils.ifid_or_answer(_GET)
 if not ifid then return end
-local info = url2hostinfo(_GET)
-if info == nil or isEmptyString(_GET["field_alias"]) then
+if isEmptyString(_GET["field_alias"]) then
   rest_utils.answer(rest_utils.consts.err.invalid_args)
   return
 end
 
 interface.select(ifid)
-local host = interface.getHostInfo(info.host, info.vlan)
-if host == nil then
-  rest_utils.answer(rest_utils.consts.err.not_found)
-  return
-end
+local host = rest_utils.host_or_answer(_GET)
+if not host then return end
 
 local res = {}
 for item in string.gmatch(_GET["field_alias"], "[^,]+") do

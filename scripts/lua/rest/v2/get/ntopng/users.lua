@@ -9,9 +9,6 @@ local rest_utils = require("rest_utils")
 
 -- Every configured user (§4.27): {<username> = {full_name, group, password, allowed_nets, allowed_ifname,
 -- language, ...}}. Administrators only.
-if not isAdministrator() then
-  rest_utils.answer(rest_utils.consts.err.not_granted)
-  return
-end
+if not rest_utils.admin_or_answer() then return end
 
 rest_utils.answer(rest_utils.consts.success.ok, ntop.getUsers() or {})

@@ -9,10 +9,7 @@ local rest_utils = require("rest_utils")
 
 -- Sets (or, with an empty custom_name, removes) the alias of a host. Administrators only.
 -- `host` (ip or ip@vlan), `vlan`, `custom_name`.
-if not isAdministrator() then
-  rest_utils.answer(rest_utils.consts.err.not_granted)
-  return
-end
+if not rest_utils.admin_or_answer() then return end
 
 local info = url2hostinfo(_GET)
 local custom_name = _GET["custom_name"]

@@ -9,10 +9,7 @@ local rest_utils = require("rest_utils")
 
 -- Sets (or, with an empty custom_name, removes) the alias of an interface. Administrators only.
 -- `ifid`, `custom_name`.
-if not isAdministrator() then
-  rest_utils.answer(rest_utils.consts.err.not_granted)
-  return
-end
+if not rest_utils.admin_or_answer() then return end
 
 local ifid = rest_utils.ifid_or_answer(_GET)
 if not ifid then return end

@@ -14,11 +14,6 @@ local dscp_stats = require("dscp_stats")
 
 local ifid = rest_utils.ifid_or_answer(_GET)
 if not ifid then return end
-local info = url2hostinfo(_GET)
-if info == nil then
-  rest_utils.answer(rest_utils.consts.err.invalid_args)
-  return
-end
 local direction = _GET["direction"]
 if direction ~= nil and direction ~= "sent" and direction ~= "recvd" then
   rest_utils.answer(rest_utils.consts.err.invalid_args)
@@ -26,11 +21,8 @@ if direction ~= nil and direction ~= "sent" and direction ~= "recvd" then
 end
 
 interface.select(ifid)
-local host = interface.getHostInfo(info.host, info.vlan)
-if host == nil then
-  rest_utils.answer(rest_utils.consts.err.not_found)
-  return
-end
+local host = rest_utils.host_or_answer(_GET)
+if not host then return end
 
 local dir = "both"
 if direction == "sent" then dir = "sent" elseif direction == "recvd" then dir = "rcvd" end
