@@ -6,23 +6,10 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{RedisServer, TestEnv};
+use common::{lua, RedisServer, TestEnv};
 use ntopng_lua::{ErrorKind, Request, Session};
 use ntopng_store::KvStore;
 
-/// Lua helpers prepended to test scripts.
-const T: &str = r#"
-local function raises(needle, f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error containing '" .. needle .. "'")
-  assert(type(err) == "string", "the error is not a string: " .. tostring(err))
-  assert(err:find(needle, 1, true), "error '" .. err .. "' does not contain '" .. needle .. "'")
-end
-"#;
-
-fn lua(body: &str) -> String {
-    format!("{T}\n{body}")
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Key-value bindings

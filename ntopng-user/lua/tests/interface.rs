@@ -647,7 +647,10 @@ network.select(nil)
 raises("network.getCachedAlertValue: no local network selected", network.getCachedAlertValue, "k", 0)
 -- still unsupported ones say so
 raises("interface.getHostPoolsInfo: not supported by this build yet (host pools are not built yet)", interface.getHostPoolsInfo)
-raises("network.getAlerts: not supported by this build yet", network.getAlerts, {})
+raises("network.getAlerts: no local network selected", network.getAlerts, {})
+network.select(0)
+raises("network.storeTriggeredAlert: only network check scripts", network.storeTriggeredAlert, {alert_type = 4179})
+raises("network.getAlerts: bad argument #1 (params_table)", network.getAlerts, 5)
 "#,
     );
 }

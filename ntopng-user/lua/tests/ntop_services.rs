@@ -11,21 +11,9 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::TestEnv;
+use common::{lua, TestEnv};
 use ntopng_lua::{Request, Session};
 
-const T: &str = r#"
-local function raises(needle, f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error containing '" .. needle .. "'")
-  assert(type(err) == "string", "the error is not a string: " .. tostring(err))
-  assert(err:find(needle, 1, true), "error '" .. err .. "' does not contain '" .. needle .. "'")
-end
-"#;
-
-fn lua(body: &str) -> String {
-    format!("{T}\n{body}")
-}
 
 fn run_ok(env: &TestEnv, src: &str, req: Request) -> String {
     let r = env.run_lua_req(&lua(src), req);

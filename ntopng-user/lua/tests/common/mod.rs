@@ -14,6 +14,23 @@ use ntopng_lua::{Dirs, LuaPool, PoolConfig, Request, Response};
 use ntopng_store::KvStore;
 
 /// Our Lua modules, copied into each test install dir.
+/// Lua helpers test scripts start with ([`lua`]): `raises(needle, f, ...)` asserts that `f(...)` raises an
+/// error whose message contains `needle`.
+pub const LUA_HELPERS: &str = r#"
+local function raises(needle, f, ...)
+  local ok, err = pcall(f, ...)
+  assert(not ok, "expected an error containing '" .. needle .. "'")
+  assert(type(err) == "string", "the error is not a string: " .. tostring(err))
+  assert(err:find(needle, 1, true), "error '" .. err .. "' does not contain '" .. needle .. "'")
+end
+"#;
+
+/// `body` after [`LUA_HELPERS`].
+#[allow(dead_code)]
+pub fn lua(body: &str) -> String {
+    format!("{LUA_HELPERS}\n{body}")
+}
+
 pub fn modules_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/lua/modules")
 }
