@@ -10,7 +10,9 @@
 //!
 //! Hooks: flow modules run `check()` (or `hooks.protocolDetected`) when a flow's protocol is detected and
 //! `hooks.flowEnd` when it ends; host and network modules run `check()` (or `hooks.min`) at every periodic
-//! run.
+//! run. ntopng's own form is accepted too: `callbacks/checks/flows/custom_flow_protocol_detected_script.lua`,
+//! `custom_flow_end_script.lua` and `callbacks/checks/hosts/custom_host_lua_script.lua`, whose body runs
+//! for each entity.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -32,6 +34,14 @@ use crate::vm::{PoolShared, Vm};
 
 /// How often the check directories are scanned for new, changed or removed modules.
 pub const RESCAN: Duration = Duration::from_secs(2);
+
+/// ntopng's custom check scripts (lua_engine.md §1.3), under the callbacks dir: family, path, hook.
+const CALLBACK_SCRIPTS: [(CheckFamily, &str, &str); 4] = [
+    (CheckFamily::Flow, "checks/flows/custom_flow_protocol_detected_script.lua", "protocolDetected"),
+    (CheckFamily::Flow, "checks/flows/custom_flow_end_script.lua", "flowEnd"),
+    (CheckFamily::Flow, "checks/flows/custom_flow_periodic_script.lua", "periodicUpdate"),
+    (CheckFamily::Host, "checks/hosts/custom_host_lua_script.lua", "min"),
+];
 
 /// The three kinds of user checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -227,10 +237,18 @@ impl CheckEngine {
         self.last_scan = Some(Instant::now());
         let mut present = HashSet::new();
         for family in CheckFamily::ALL {
-            let Ok(rd) = std::fs::read_dir(self.dir(family)) else { continue };
-            let mut files: Vec<PathBuf> =
-                rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "lua")).collect();
+            let mut files: Vec<PathBuf> = match std::fs::read_dir(self.dir(family)) {
+                Ok(rd) => rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "lua")).collect(),
+                Err(_) => Vec::new(),
+            };
             files.sort();
+            files.extend(
+                CALLBACK_SCRIPTS
+                    .iter()
+                    .filter(|(f, _, _)| *f == family)
+                    .map(|(_, rel, _)| self.shared.dirs.callbacksdir.join(rel))
+                    .filter(|p| p.is_file()),
+            );
             for path in files {
                 let Some(version) = version_of(&path) else { continue };
                 present.insert(path.clone());
@@ -260,6 +278,9 @@ impl CheckEngine {
 
     fn load(&mut self, family: CheckFamily, path: &Path) -> Result<Module, String> {
         let key = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if let Some((_, _, hook)) = CALLBACK_SCRIPTS.iter().find(|(_, rel, _)| path.ends_with(rel)) {
+            return self.load_callback(family, path, key, hook);
+        }
         let src = std::fs::read(path).map_err(|e| e.to_string())?;
         let canon = path.canonicalize().map_err(|e| e.to_string())?;
         self.begin();
@@ -291,6 +312,29 @@ impl CheckEngine {
         };
         if !hooks.iter().any(|h| has_hook(h)) {
             return Err(format!("a check module must return a table with a check() function (or hooks.{})", hooks[1]));
+        }
+        Ok(Module { family, key, version: (0, None), table })
+    }
+
+    /// ntopng's form (`callbacks/checks/...`): a script whose body is the check, run again for every
+    /// entity. Becomes a module whose `hooks[hook]` is the compiled script.
+    fn load_callback(&mut self, family: CheckFamily, path: &Path, key: String, hook: &str) -> Result<Module, String> {
+        let src = std::fs::read(path).map_err(|e| e.to_string())?;
+        let canon = path.canonicalize().map_err(|e| e.to_string())?;
+        let lua = self.vm.lua();
+        let f = lua
+            .load(&src)
+            .set_name(self.shared.paths.chunk_name(&canon))
+            .set_mode(ChunkMode::Text)
+            .set_environment(self.env.clone())
+            .into_function()
+            .map_err(|e| crate::vm::root_message(&e))?;
+        let table = lua.create_table().map_err(|e| e.to_string())?;
+        let hooks = lua.create_table().map_err(|e| e.to_string())?;
+        hooks.raw_set(hook, f).map_err(|e| e.to_string())?;
+        table.raw_set("hooks", hooks).map_err(|e| e.to_string())?;
+        if hook == "periodicUpdate" {
+            log::warn!(target: "ntopng::checks", "{}: periodic flow scripts are not run by this build (protocol-detected and flow-end ones are)", path.display());
         }
         Ok(Module { family, key, version: (0, None), table })
     }

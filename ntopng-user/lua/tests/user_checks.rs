@@ -220,3 +220,32 @@ fn network_checks_store_and_release() {
     let ops = engine.run_networks(&view);
     assert!(matches!(ops.as_slice(), [NetworkAlertOp::Release(r)] if r.key() == a.key()), "{ops:?}");
 }
+
+/// ntopng's own form: `callbacks/checks/flows/custom_flow_protocol_detected_script.lua` and
+/// `callbacks/checks/hosts/custom_host_lua_script.lua`, whose body runs for each flow / host.
+#[test]
+fn ntopng_callback_scripts_run_per_entity() {
+    let Some((env, view, snap)) = setup() else { return };
+    env.write_script(
+        "callbacks/checks/flows/custom_flow_protocol_detected_script.lua",
+        "if flow.l7_proto_name() == 'DNS' then flow.triggerAlert(10, 'dns ' .. flow.srv()) end\nreturn(0)\n",
+    );
+    env.write_script(
+        "callbacks/checks/hosts/custom_host_lua_script.lua",
+        "if host.is_local() then host.triggerAlert(5, host.ip()) end\nreturn 0\n",
+    );
+    let mut engine = env.pool.check_engine().unwrap();
+    let n = names();
+    let events: Vec<_> = snap.flows.iter().map(|f| (FlowHook::ProtocolDetected, f)).collect();
+    let got = engine.run_flows(&view, &events).len();
+    let want = snap.flows.iter().filter(|f| f.classification.as_ref().is_some_and(|c| n.l7_name(c) == "DNS")).count();
+    assert!(want > 0);
+    assert_eq!(got, want);
+    let ended: Vec<_> = snap.flows.iter().map(|f| (FlowHook::FlowEnd, f)).collect();
+    assert!(engine.run_flows(&view, &ended).is_empty(), "the protocol-detected script does not run at flow end");
+    let net: ipnet::IpNet = LOCAL_NET.parse().unwrap();
+    let hosts: BTreeSet<String> = engine.run_hosts(&view, 1_000, &|_| 0).into_iter().map(|a| a.message).collect();
+    let want: BTreeSet<String> =
+        snap.hosts.keys().filter(|k| net.contains(&k.addr.to_ip())).map(|k| k.addr.to_string()).collect();
+    assert_eq!(hosts, want);
+}
