@@ -17,10 +17,10 @@ pub struct EngagedKey {
     pub subtype: String,
 }
 
-/// The engaged alerts of one interface, by key, with their rows.
+/// The engaged alerts of one interface, by key: their row and score.
 #[derive(Debug, Default)]
 pub struct Engaged {
-    rows: HashMap<EngagedKey, i64>,
+    rows: HashMap<EngagedKey, (i64, i64)>,
 }
 
 /// What a trigger refreshes on an engaged alert.
@@ -47,20 +47,35 @@ impl Engaged {
 
     /// The condition holds: engages the alert (`row`, the full row) or refreshes it if engaged.
     pub fn trigger(&mut self, store: &AlertStore, key: EngagedKey, row: &AlertRow, refresh: &Refresh) -> Result<()> {
-        match self.rows.get(&key) {
-            Some(&rowid) => store.update_engaged(key.family, rowid, refresh.score, refresh.severity, refresh.json, refresh.now),
+        match self.rows.get_mut(&key) {
+            Some((rowid, score)) => {
+                store.update_engaged(key.family, *rowid, refresh.score, refresh.severity, refresh.json, refresh.now)?;
+                *score = refresh.score;
+                Ok(())
+            }
             None => {
                 let rowid = store.insert_row(row, crate::schema::STATUS_ENGAGED)?;
-                self.rows.insert(key, rowid);
+                self.rows.insert(key, (rowid, refresh.score));
                 Ok(())
             }
         }
     }
 
+    /// Engaged alerts per entity of `family`: how many and the sum of their scores.
+    pub fn per_entity(&self, family: Family) -> HashMap<String, (u32, i64)> {
+        let mut out: HashMap<String, (u32, i64)> = HashMap::new();
+        for (k, (_, score)) in self.rows.iter().filter(|(k, _)| k.family == family) {
+            let e = out.entry(k.entity.clone()).or_default();
+            e.0 += 1;
+            e.1 += score;
+        }
+        out
+    }
+
     /// The condition is over: the alert becomes historical. False if it was not engaged.
     pub fn release(&mut self, store: &AlertStore, key: &EngagedKey, now: i64) -> Result<bool> {
         match self.rows.remove(key) {
-            Some(rowid) => store.release(key.family, rowid, now).map(|_| true),
+            Some((rowid, _)) => store.release(key.family, rowid, now).map(|_| true),
             None => Ok(false),
         }
     }

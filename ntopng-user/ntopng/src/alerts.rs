@@ -1,7 +1,9 @@
 //! The daemon's alerting: the checks and their configuration, one alert store and writer per interface,
 //! and the [`AlertProvider`] the Lua alert bindings query.
 
-use ntopng_alerts::{answer, db_path, spawn_writer, AlertOp, AlertStore, ApiError, FlowEventHook, Retention, WriterStats};
+use ntopng_alerts::{
+    answer, db_path, spawn_writer, AlertOp, AlertStore, ApiError, Engaged, FlowEventHook, Retention, WriterStats,
+};
 use ntopng_checks::{Checks, Registry};
 use ntopng_engine::alert_tap::{AlertTap, EventWants, ALERT_QUEUE};
 use ntopng_lua::{AlertError, AlertProvider};
@@ -17,6 +19,8 @@ pub struct Alerting {
     wants: Arc<EventWants>,
     /// The user flow checks, given to the writers attached after it is set.
     flow_hook: Mutex<Option<Arc<dyn FlowEventHook>>>,
+    /// Engaged host and network alerts, per interface (rows in its store until released).
+    engaged: Mutex<BTreeMap<i32, Engaged>>,
 }
 
 /// An interface's alert writer, running until its tap is dropped.
@@ -33,7 +37,26 @@ impl Alerting {
             stores: Mutex::new(BTreeMap::new()),
             wants: Arc::default(),
             flow_hook: Mutex::new(None),
+            engaged: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// Runs `f` on interface `ifid`'s store and engaged alerts; `None` if the interface has no store.
+    pub fn with_engaged<R>(&self, ifid: i32, f: impl FnOnce(&AlertStore, &mut Engaged) -> R) -> Option<R> {
+        let store = self.store(ifid)?;
+        let mut engaged = self.engaged.lock().unwrap();
+        Some(f(&store, engaged.entry(ifid).or_default()))
+    }
+
+    /// Releases every engaged alert of every interface (shutdown).
+    pub fn release_all_engaged(&self) {
+        let now = now_secs();
+        let ifids: Vec<i32> = self.stores.lock().unwrap().keys().copied().collect();
+        for ifid in ifids {
+            if let Some(Err(e)) = self.with_engaged(ifid, |store, e| e.release_all(store, now)) {
+                log::warn!("interface {ifid}: releasing engaged alerts at shutdown: {e}");
+            }
+        }
     }
 
     pub fn event_wants(&self) -> &Arc<EventWants> {

@@ -16,7 +16,7 @@ use ntopng_checks::{Family, Severity};
 use ntopng_engine::alert_tap::{FlowEvent, FlowEventKind};
 use ntopng_engine::Snapshot;
 use ntopng_lua::{CheckEngine, CheckFamily, FlowHook, IfaceView, InterfaceProvider, LuaPool, NetworkAlertOp, ViewNeeds};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -101,7 +101,7 @@ impl UserChecks {
         let st = stop.clone();
         let thread = std::thread::Builder::new()
             .name("user-checks".into())
-            .spawn(move || Periodic { engine: periodic, interfaces, alerting, engaged: BTreeMap::new() }.run(&st))
+            .spawn(move || Periodic { engine: periodic, interfaces, alerting }.run(&st))
             .map_err(|e| format!("user checks thread: {e}"))?;
         Ok(UserChecks { stop, thread: Some(thread) })
     }
@@ -125,7 +125,6 @@ struct Periodic {
     engine: CheckEngine,
     interfaces: Arc<Interfaces>,
     alerting: Arc<Alerting>,
-    engaged: BTreeMap<i32, Engaged>,
 }
 
 impl Periodic {
@@ -141,14 +140,7 @@ impl Periodic {
                 next = next_slot(period);
             }
         }
-        let now = now_secs();
-        for (ifid, e) in &mut self.engaged {
-            if let Some(store) = self.alerting.store(*ifid) {
-                if let Err(err) = e.release_all(&store, now) {
-                    log::warn!("interface {ifid}: releasing engaged alerts at shutdown: {err}");
-                }
-            }
-        }
+        self.alerting.release_all_engaged();
     }
 
     fn run_once(&mut self) {
@@ -158,14 +150,23 @@ impl Periodic {
             checks.is_enabled(Family::Network, NETWORK_KEY) && !self.engine.modules(CheckFamily::Network).is_empty();
         for info in self.interfaces.interfaces() {
             let ifid = info.ifid;
-            let Some(store) = self.alerting.store(ifid) else { continue };
-            let engaged = self.engaged.entry(ifid).or_default();
+            if self.alerting.store(ifid).is_none() {
+                continue;
+            }
             let now = now_secs();
             let view = if hosts_on || nets_on { self.interfaces.background_view(ifid, ViewNeeds::HOSTS_FLOWS) } else { None };
-            let mut seen = HashSet::new();
-            if let (true, Some(view)) = (hosts_on, &view) {
-                let started = std::time::Instant::now();
-                for a in self.engine.run_hosts(view, now, &|_| 0) {
+            let host_alerts = match (hosts_on, &view) {
+                (true, Some(view)) => self.engine.run_hosts(view, now, &|_| 0),
+                _ => Vec::new(),
+            };
+            let net_ops = match (nets_on, &view) {
+                (true, Some(view)) => self.engine.run_networks(view),
+                _ => Vec::new(),
+            };
+            // The alerts are applied under the engaged-alerts lock, never while Lua runs.
+            self.alerting.with_engaged(ifid, |store, engaged| {
+                let mut seen = HashSet::new();
+                for a in host_alerts {
                     let ip = a.host.addr.to_string();
                     let entity = if a.host.vlan == 0 { ip.clone() } else { format!("{ip}@{}", a.host.vlan) };
                     let key = EngagedKey { family: Family::Host, alert_id: HOST_ALERT_ID, entity, subtype: a.check.clone() };
@@ -192,24 +193,23 @@ impl Periodic {
                         .set("is_client", 0i64)
                         .set("is_server", 0i64);
                     let refresh = Refresh { score, severity, json: &json, now };
-                    if let Err(e) = engaged.trigger(&store, key.clone(), &row, &refresh) {
+                    if let Err(e) = engaged.trigger(store, key.clone(), &row, &refresh) {
                         log::warn!("interface {ifid}: storing a host check alert: {e}");
                     }
                     seen.insert(key);
                 }
-                log::debug!("interface {ifid}: host checks in {:?}", started.elapsed());
-            }
-            // Host alerts of the Lua checks not triggered again are over (also when the checks were turned off).
-            if let Err(e) = engaged.release_unseen(&store, |k| k.family == Family::Host && k.alert_id == HOST_ALERT_ID, &seen, now) {
-                log::warn!("interface {ifid}: releasing host check alerts: {e}");
-            }
-            if let (true, Some(view)) = (nets_on, &view) {
-                for op in self.engine.run_networks(view) {
-                    if let Err(e) = apply_network_op(engaged, &store, &checks, ifid, op, now) {
+                // Host alerts of the Lua checks not triggered again are over (also when the checks were
+                // turned off).
+                let lua_host = |k: &EngagedKey| k.family == Family::Host && k.alert_id == HOST_ALERT_ID;
+                if let Err(e) = engaged.release_unseen(store, lua_host, &seen, now) {
+                    log::warn!("interface {ifid}: releasing host check alerts: {e}");
+                }
+                for op in net_ops {
+                    if let Err(e) = apply_network_op(engaged, store, &checks, ifid, op, now) {
                         log::warn!("interface {ifid}: network check alert: {e}");
                     }
                 }
-            }
+            });
         }
     }
 }
