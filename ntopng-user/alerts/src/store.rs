@@ -330,6 +330,20 @@ impl AlertStore {
         Ok(n)
     }
 
+    /// One alert's columns by rowid (what notifications of host/network alerts carry).
+    pub fn row(&self, family: Family, rowid: i64) -> Result<Option<Map<String, Json>>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!("SELECT * FROM `{}` WHERE rowid = ?", table(family)))?;
+        let names: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
+        let mut rows = st.query(params![rowid])?;
+        let Some(row) = rows.next()? else { return Ok(None) };
+        let mut m = Map::new();
+        for (i, name) in names.iter().enumerate() {
+            m.insert(name.clone(), to_json(row.get_ref(i)?));
+        }
+        Ok(Some(m))
+    }
+
     /// Rows per table (flow, host).
     pub fn count(&self, family: Family) -> Result<u64> {
         let n: i64 = self.conn().query_row(&format!("SELECT COUNT(*) FROM `{}`", table(family)), [], |r| r.get(0))?;
