@@ -159,7 +159,8 @@ impl Periodic {
         for info in self.interfaces.interfaces() {
             let ifid = info.ifid;
             let Some(store) = self.alerting.store(ifid) else { continue };
-            let engaged = self.engaged.entry(ifid).or_default();
+            let notify = self.alerting.notifications();
+            let engaged = self.engaged.entry(ifid).or_insert_with(|| Engaged::notifying(notify));
             let now = now_secs();
             let view = if hosts_on || nets_on { self.interfaces.background_view(ifid, ViewNeeds::HOSTS_FLOWS) } else { None };
             let mut seen = HashSet::new();

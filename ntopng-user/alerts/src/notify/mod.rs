@@ -207,7 +207,11 @@ impl Notifications {
             let item = if i == last { n.take() } else { n.clone() };
             let Some(item) = item else { break };
             let tx = e.tx.lock().unwrap_or_else(|p| p.into_inner());
-            let Some(tx) = tx.as_ref() else { continue };
+            let Some(tx) = tx.as_ref() else {
+                // Finished: what arrives late is dropped, and counted.
+                e.stats.queue_drops.fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
             match tx.try_send(item) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
@@ -289,5 +293,85 @@ fn run(mut n: Box<dyn Notifier>, rx: Receiver<Notification>, stats: &EndpointSta
         } else {
             stats.failed_drops.fetch_add(batch.len() as u64, Ordering::Relaxed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engaged::{Engaged, EngagedKey, Refresh};
+    use crate::store::{AlertRow, AlertStore};
+    use std::sync::mpsc;
+
+    /// Hands every delivered notification to a channel.
+    struct Collect(mpsc::Sender<Notification>);
+    impl Notifier for Collect {
+        fn describe(&self) -> String {
+            "collect".into()
+        }
+        fn max_batch(&self) -> usize {
+            4
+        }
+        fn deliver(&mut self, batch: &[Notification]) -> std::io::Result<()> {
+            for n in batch {
+                self.0.send(n.clone()).unwrap();
+            }
+            Ok(())
+        }
+    }
+
+    fn note(i: i64) -> Notification {
+        let cols = serde_json::json!({"alert_id": i, "severity": 4});
+        Notification::from_columns(Family::Flow, Action::Store, "x", cols.as_object().unwrap().clone())
+    }
+
+    #[test]
+    fn a_dead_endpoint_drops_and_counts_without_blocking() {
+        // A port nobody listens on: connections are refused at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let spec = EndpointSpec::parse(&format!("webhook;http://127.0.0.1:{port}/")).unwrap();
+        let n = Notifications::from_specs(&[spec]);
+        let started = std::time::Instant::now();
+        for i in 0..25 {
+            n.offer(note(i));
+        }
+        assert!(started.elapsed() < Duration::from_millis(100), "offer waited");
+        n.finish(Duration::from_secs(20));
+        let (_, s) = &n.stats()[0];
+        let dropped = s.failed_drops.load(Ordering::Relaxed) + s.queue_drops.load(Ordering::Relaxed);
+        assert_eq!((s.delivered.load(Ordering::Relaxed), dropped), (0, 25));
+        assert!(s.failed_attempts.load(Ordering::Relaxed) >= u64::from(ATTEMPTS));
+        // Offers after finish are counted drops too.
+        n.offer(note(99));
+        assert_eq!(s.queue_drops.load(Ordering::Relaxed) + s.failed_drops.load(Ordering::Relaxed), 26);
+    }
+
+    #[test]
+    fn engaged_alerts_are_notified_when_engaged_and_when_released() {
+        let store = AlertStore::in_memory().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let mut e = Engaged::notifying(Some(Notifications::start(vec![Box::new(Collect(tx))])));
+        let key = EngagedKey { family: Family::Host, alert_id: 24, entity: "10.0.0.9".into(), subtype: "c".into() };
+        let row = AlertRow::new(Family::Host)
+            .set("interface_id", 0i64)
+            .set("alert_id", 24i64)
+            .set("tstamp", 100i64)
+            .set("severity", 5i64)
+            .set("score", 100i64)
+            .set("json", "{\"check\":\"c\"}".to_string())
+            .set("ip", "10.0.0.9".to_string());
+        let refresh = Refresh { score: 100, severity: 5, json: "{\"check\":\"c\"}", now: 100 };
+        e.trigger(&store, key.clone(), &row, &refresh).unwrap();
+        // Triggered again while engaged: no new notification.
+        e.trigger(&store, key.clone(), &row, &Refresh { now: 160, ..refresh }).unwrap();
+        e.release(&store, &key, 220).unwrap();
+        let got: Vec<Notification> = (0..2).map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap()).collect();
+        assert!(rx.recv_timeout(Duration::from_millis(200)).is_err(), "more than two notifications");
+        let a: Vec<_> = got.iter().map(|n| (n.doc["action"].as_str().unwrap(), n.doc["alert_status"].as_i64().unwrap())).collect();
+        assert_eq!(a, [("engage", 2), ("release", 0)]);
+        assert_eq!(got[0].doc["rowid"], got[1].doc["rowid"]);
+        assert_eq!((got[1].doc["ip"].as_str(), got[1].doc["tstamp_end"].as_i64()), (Some("10.0.0.9"), Some(220)));
+        assert_eq!(got[1].doc["json"]["check"].as_str(), Some("c"));
+        assert_eq!(got[1].severity, Severity::Error);
     }
 }
