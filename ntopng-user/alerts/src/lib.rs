@@ -6,6 +6,7 @@
 //! alerts would be engaged in memory until released (no host check raises any yet).
 
 pub mod api;
+pub mod clause_query;
 pub mod engaged;
 pub mod flow_row;
 pub mod notify;
