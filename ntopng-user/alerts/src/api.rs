@@ -15,6 +15,8 @@ pub enum AlertOp {
     SeverityCounters,
     Acknowledge,
     Delete,
+    /// `get/alert/list/alerts.lua`: clauses over one family's table.
+    Query,
 }
 
 impl AlertOp {
@@ -25,6 +27,7 @@ impl AlertOp {
             "severity_counters" => AlertOp::SeverityCounters,
             "acknowledge" => AlertOp::Acknowledge,
             "delete" => AlertOp::Delete,
+            "query" => AlertOp::Query,
             _ => return None,
         })
     }
@@ -128,6 +131,7 @@ pub fn answer(
             let req = AlertRequest::parse(fam()?, params).map_err(|e| ApiError::InvalidArgs(e.0))?;
             Ok(json!({"changed": store.delete(&req)?}))
         }
+        AlertOp::Query => crate::clause_query::answer(store, params),
     }
 }
 

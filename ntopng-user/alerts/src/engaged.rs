@@ -4,9 +4,11 @@
 //! once it is not. ntopng keeps engaged alerts in memory only; rows survive a crash, and the next start
 //! releases what a previous run left engaged ([`AlertStore::release_all_engaged`]).
 
+use crate::notify::{Action, Notification, Notifications};
 use crate::store::{AlertRow, AlertStore, Result};
-use ntopng_checks::Family;
+use ntopng_checks::{Family, Registry};
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
 
 /// What identifies an engaged alert: family, type, entity (`ip@vlan`, a CIDR) and subtype.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -18,9 +20,17 @@ pub struct EngagedKey {
 }
 
 /// The engaged alerts of one interface, by key: their row and score.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Engaged {
     rows: HashMap<EngagedKey, (i64, i64)>,
+    /// Endpoints told when an alert is engaged and when it is released (as ntopng notifies them).
+    notify: Option<Arc<Notifications>>,
+}
+
+impl std::fmt::Debug for Engaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engaged").field("rows", &self.rows).field("notify", &self.notify.is_some()).finish()
+    }
 }
 
 /// What a trigger refreshes on an engaged alert.
@@ -33,6 +43,26 @@ pub struct Refresh<'a> {
 }
 
 impl Engaged {
+    /// Engaged alerts whose changes are offered to `notify` (none: [`Engaged::default`]).
+    pub fn notifying(notify: Option<Arc<Notifications>>) -> Engaged {
+        Engaged { rows: HashMap::new(), notify: notify.filter(|n| !n.is_empty()) }
+    }
+
+    /// The row as stored now, to the endpoints.
+    fn offer(&self, store: &AlertStore, family: Family, rowid: i64, action: Action) {
+        let Some(n) = &self.notify else { return };
+        match store.row(family, rowid) {
+            Ok(Some(cols)) => {
+                static REG: OnceLock<Registry> = OnceLock::new();
+                let id = cols.get("alert_id").and_then(serde_json::Value::as_i64).unwrap_or(0);
+                let name = REG.get_or_init(Registry::ntopng).alert_name(family, id as u16).unwrap_or("").to_string();
+                n.offer(Notification::from_columns(family, action, &name, cols));
+            }
+            Ok(None) => {}
+            Err(e) => log::warn!("alert notification: reading alert {rowid}: {e}"),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.rows.len()
     }
@@ -55,7 +85,9 @@ impl Engaged {
             }
             None => {
                 let rowid = store.insert_row(row, crate::schema::STATUS_ENGAGED)?;
+                let family = key.family;
                 self.rows.insert(key, (rowid, refresh.score));
+                self.offer(store, family, rowid, Action::Engage);
                 Ok(())
             }
         }
@@ -75,7 +107,11 @@ impl Engaged {
     /// The condition is over: the alert becomes historical. False if it was not engaged.
     pub fn release(&mut self, store: &AlertStore, key: &EngagedKey, now: i64) -> Result<bool> {
         match self.rows.remove(key) {
-            Some((rowid, _)) => store.release(key.family, rowid, now).map(|_| true),
+            Some((rowid, _)) => {
+                store.release(key.family, rowid, now)?;
+                self.offer(store, key.family, rowid, Action::Release);
+                Ok(true)
+            }
             None => Ok(false),
         }
     }

@@ -6,8 +6,10 @@
 //! alerts would be engaged in memory until released (no host check raises any yet).
 
 pub mod api;
+pub mod clause_query;
 pub mod engaged;
 pub mod flow_row;
+pub mod notify;
 pub mod request;
 pub mod schema;
 pub mod store;
@@ -19,4 +21,5 @@ pub use request::{AlertRequest, RequestError, StatusFilter};
 pub use schema::db_path;
 pub use engaged::{Engaged, EngagedKey, Refresh};
 pub use store::{AlertPage, AlertRow, AlertStore, CounterKind, Retention, StoreError};
-pub use writer::{spawn_writer, FlowEventHook, WriterStats};
+pub use writer::{spawn_writer, spawn_writer_notifying, FlowEventHook, WriterStats};
+pub use notify::{EndpointSpec, Notifications};

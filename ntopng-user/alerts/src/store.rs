@@ -330,6 +330,40 @@ impl AlertStore {
         Ok(n)
     }
 
+    /// Runs a statement built by [`crate::clause_query`] (allow-listed names, bound values) with the
+    /// connection read-only for its duration; the rows' values.
+    pub(crate) fn select_rows(&self, sql: &str, binds: &[Value]) -> Result<Vec<Vec<Value>>> {
+        let conn = self.conn();
+        conn.pragma_update(None, "query_only", true)?;
+        let run = || -> Result<Vec<Vec<Value>>> {
+            let mut st = conn.prepare(sql)?;
+            let n = st.column_count();
+            let mut rows = st.query(params_from_iter(binds.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push((0..n).map(|i| row.get::<_, Value>(i)).collect::<std::result::Result<_, _>>()?);
+            }
+            Ok(out)
+        };
+        let r = run();
+        conn.pragma_update(None, "query_only", false)?;
+        r
+    }
+
+    /// One alert's columns by rowid (what notifications of host/network alerts carry).
+    pub fn row(&self, family: Family, rowid: i64) -> Result<Option<Map<String, Json>>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!("SELECT * FROM `{}` WHERE rowid = ?", table(family)))?;
+        let names: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
+        let mut rows = st.query(params![rowid])?;
+        let Some(row) = rows.next()? else { return Ok(None) };
+        let mut m = Map::new();
+        for (i, name) in names.iter().enumerate() {
+            m.insert(name.clone(), to_json(row.get_ref(i)?));
+        }
+        Ok(Some(m))
+    }
+
     /// Rows per table (flow, host).
     pub fn count(&self, family: Family) -> Result<u64> {
         let n: i64 = self.conn().query_row(&format!("SELECT COUNT(*) FROM `{}`", table(family)), [], |r| r.get(0))?;

@@ -3,6 +3,7 @@
 //! they raise, in batches, applying retention as it goes.
 
 use crate::flow_row::FlowAlertRow;
+use crate::notify::{Notification, Notifications};
 use crate::store::{AlertStore, Retention};
 use crossbeam_channel::Receiver;
 use ntopng_checks::Checks;
@@ -45,11 +46,24 @@ pub fn spawn_writer(
     retention: Retention,
     hook: Option<Arc<dyn FlowEventHook>>,
 ) -> (Arc<WriterStats>, std::thread::JoinHandle<()>) {
+    spawn_writer_notifying(ifid, rx, checks, store, retention, hook, None)
+}
+
+/// [`spawn_writer`] that also offers every stored flow alert to `notify` (the notification endpoints).
+pub fn spawn_writer_notifying(
+    ifid: i32,
+    rx: Receiver<FlowEvent>,
+    checks: Arc<Checks>,
+    store: Arc<AlertStore>,
+    retention: Retention,
+    hook: Option<Arc<dyn FlowEventHook>>,
+    notify: Option<Arc<Notifications>>,
+) -> (Arc<WriterStats>, std::thread::JoinHandle<()>) {
     let stats = Arc::new(WriterStats::default());
     let st = stats.clone();
     let handle = std::thread::Builder::new()
         .name(format!("alerts-{ifid}"))
-        .spawn(move || run(ifid, rx, &checks, &store, retention, hook.as_deref(), &st))
+        .spawn(move || run(ifid, rx, &checks, &store, retention, hook.as_deref(), notify.as_deref(), &st))
         .expect("spawn alert writer");
     (stats, handle)
 }
@@ -78,6 +92,7 @@ fn run(
     store: &AlertStore,
     retention: Retention,
     hook: Option<&dyn FlowEventHook>,
+    notify: Option<&Notifications>,
     stats: &WriterStats,
 ) {
     lower_priority();
@@ -119,6 +134,9 @@ fn run(
         match store.insert_flow_alerts(&rows) {
             Ok(()) => {
                 stats.stored.fetch_add(rows.len() as u64, Ordering::Relaxed);
+                if let Some(n) = notify {
+                    offer_flow_alerts(n, checks, &rows);
+                }
             }
             Err(e) => {
                 stats.errors.fetch_add(1, Ordering::Relaxed);
@@ -132,4 +150,12 @@ fn run(
         }
     }
     apply_retention(stats);
+}
+
+/// Stored flow alerts to the endpoints (ntopng notifies a flow alert when it is raised).
+fn offer_flow_alerts(n: &Notifications, checks: &Checks, rows: &[FlowAlertRow]) {
+    for r in rows {
+        let name = checks.registry().alert_name(ntopng_checks::Family::Flow, r.alert_id).unwrap_or("");
+        n.offer(Notification::flow(r, name));
+    }
 }

@@ -1,9 +1,8 @@
 //! The daemon's alerting: the checks and their configuration, one alert store and writer per interface,
 //! and the [`AlertProvider`] the Lua alert bindings query.
 
-use ntopng_alerts::{
-    answer, db_path, spawn_writer, AlertOp, AlertStore, ApiError, Engaged, FlowEventHook, Retention, WriterStats,
-};
+use ntopng_alerts::{answer, db_path, AlertOp, AlertStore, ApiError, Engaged, FlowEventHook, Retention, WriterStats};
+use ntopng_alerts::{spawn_writer_notifying, EndpointSpec, Notifications};
 use ntopng_checks::{Checks, Registry};
 use ntopng_engine::alert_tap::{AlertTap, EventWants, ALERT_QUEUE};
 use ntopng_lua::{AlertError, AlertProvider};
@@ -21,6 +20,8 @@ pub struct Alerting {
     flow_hook: Mutex<Option<Arc<dyn FlowEventHook>>>,
     /// Engaged host and network alerts, per interface (rows in its store until released).
     engaged: Mutex<BTreeMap<i32, Engaged>>,
+    /// The notification endpoints, once configured (none: alerts are only stored).
+    notifications: Mutex<Option<Arc<Notifications>>>,
 }
 
 /// An interface's alert writer, running until its tap is dropped.
@@ -38,14 +39,16 @@ impl Alerting {
             wants: Arc::default(),
             flow_hook: Mutex::new(None),
             engaged: Mutex::new(BTreeMap::new()),
+            notifications: Mutex::new(None),
         })
     }
 
     /// Runs `f` on interface `ifid`'s store and engaged alerts; `None` if the interface has no store.
     pub fn with_engaged<R>(&self, ifid: i32, f: impl FnOnce(&AlertStore, &mut Engaged) -> R) -> Option<R> {
         let store = self.store(ifid)?;
+        let notify = self.notifications();
         let mut engaged = self.engaged.lock().unwrap();
-        Some(f(&store, engaged.entry(ifid).or_default()))
+        Some(f(&store, engaged.entry(ifid).or_insert_with(|| Engaged::notifying(notify))))
     }
 
     /// Releases every engaged alert of every interface (shutdown).
@@ -104,7 +107,8 @@ impl Alerting {
         self.stores.lock().unwrap().insert(ifid, store.clone());
         let (tap, rx) = AlertTap::new(self.checks.risk_mask(), self.wants.clone(), ALERT_QUEUE, blocking);
         let hook = self.flow_hook.lock().unwrap().clone();
-        let (stats, writer) = spawn_writer(ifid, rx, self.checks.clone(), store, Retention::default(), hook);
+        let notify = self.notifications();
+        let (stats, writer) = spawn_writer_notifying(ifid, rx, self.checks.clone(), store, Retention::default(), hook, notify);
         Ok(IfaceAlerts { tap, stats, writer })
     }
 }
@@ -142,6 +146,32 @@ impl Alerting {
     /// be opened: monitoring goes on.
     pub fn attach_or_warn(&self, ifid: i32, data_dir: &Path, blocking: bool) -> Option<IfaceAlerts> {
         self.attach(ifid, data_dir, blocking).map_err(|e| log::warn!("interface {ifid}: alerts disabled: {e}")).ok()
+    }
+}
+
+impl Alerting {
+    /// Starts the notification endpoints; the writers attached from now on and the host/network
+    /// checks offer their alerts to them.
+    pub fn set_endpoints(&self, specs: &[EndpointSpec]) {
+        if specs.is_empty() {
+            return;
+        }
+        let n = Notifications::from_specs(specs);
+        for (d, _) in n.stats() {
+            log::info!("alerts are notified to {d}");
+        }
+        *self.notifications.lock().unwrap() = Some(n);
+    }
+
+    pub fn notifications(&self) -> Option<Arc<Notifications>> {
+        self.notifications.lock().unwrap().clone()
+    }
+
+    /// Delivers what is queued (a few seconds at most) and logs the endpoints' counters.
+    pub fn finish_notifications(&self) {
+        if let Some(n) = self.notifications.lock().unwrap().take() {
+            n.finish(std::time::Duration::from_secs(5));
+        }
     }
 }
 

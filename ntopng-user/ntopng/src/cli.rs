@@ -59,6 +59,12 @@ pub struct Cli {
     #[arg(short = 'F', long = "dump-flows", action = ArgAction::Append)]
     pub dump_flows: Vec<String>,
 
+    /// Alert notification endpoint, besides those stored with ntopng's keys: `syslog;<host>[:<port>][;udp|tcp]
+    /// [;json|plaintext|plaintextrfc]` or `webhook;<http://host[:port]/path>[;<shared secret>[;<user>:<password>]]`.
+    /// Repeatable (doc/notifications.md).
+    #[arg(long = "alert-endpoint", value_name = "SPEC", action = ArgAction::Append)]
+    pub alert_endpoints: Vec<String>,
+
     /// Exit once every capture file has been read (ends all flows into the sinks first).
     #[arg(long = "shutdown-when-done")]
     pub shutdown_when_done: bool,

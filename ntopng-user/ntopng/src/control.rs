@@ -53,6 +53,7 @@ impl ControlPlane {
         lua_dirs.callbacksdir = dirs.scripts.join("callbacks");
         alerting.checks().use_store(store.clone()).map_err(|e| format!("checks: {e}"))?;
         alerting.watch_config();
+        alerting.set_endpoints(&crate::notifications::endpoints(&cli.alert_endpoints, store.as_ref())?);
         let mut pc = PoolConfig::new(lua_dirs, store);
         pc.alerts = Some(alerting.clone());
         pc.vms = LUA_VMS;

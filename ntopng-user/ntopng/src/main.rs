@@ -10,6 +10,7 @@ mod install_dirs;
 mod interfaces;
 mod test_scripts;
 mod timeseries;
+mod notifications;
 mod user_checks;
 
 use clap::Parser;
@@ -310,6 +311,8 @@ fn run(cli: Cli) -> Result<(), String> {
     if let Some(c) = control {
         c.stop();
     }
+    // After the checks have released what was engaged.
+    alerting.finish_notifications();
     if let Some(w) = ts_writer {
         w.stop();
     }

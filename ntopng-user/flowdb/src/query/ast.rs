@@ -121,14 +121,28 @@ pub struct Parser<'a> {
     depth: usize,
     /// Select aliases usable in GROUP BY and ORDER BY.
     aliases: &'a [Item],
+    /// The columns names may refer to, and their table's name (for messages).
+    columns: &'static [Column],
+    table: &'static str,
 }
 
 impl<'a> Parser<'a> {
     pub fn new(src: &'a str, what: &'a str, aliases: &'a [Item]) -> Result<Self, QueryError> {
+        Self::over(src, what, aliases, schema::COLUMNS, "flows")
+    }
+
+    /// A parser over another table's `columns` (the same grammar and allow-list rules).
+    pub fn over(
+        src: &'a str,
+        what: &'a str,
+        aliases: &'a [Item],
+        columns: &'static [Column],
+        table: &'static str,
+    ) -> Result<Self, QueryError> {
         if src.len() > MAX_CLAUSE {
             return Err(QueryError::Invalid(format!("{what}: longer than {MAX_CLAUSE} characters")));
         }
-        Ok(Parser { src, what, toks: lex(src, what)?, pos: 0, depth: 0, aliases })
+        Ok(Parser { src, what, toks: lex(src, what)?, pos: 0, depth: 0, aliases, columns, table })
     }
 
     fn err<T>(&self, msg: impl std::fmt::Display) -> Result<T, QueryError> {
@@ -194,7 +208,7 @@ impl<'a> Parser<'a> {
     pub fn select_list(&mut self) -> Result<Vec<Item>, QueryError> {
         if self.is_sym("*") && self.toks.len() == 1 {
             self.pos = 1;
-            return Ok(schema::COLUMNS.iter().map(|c| Item { expr: Expr::Col(c), name: c.name.to_string() }).collect());
+            return Ok(self.columns.iter().map(|c| Item { expr: Expr::Col(c), name: c.name.to_string() }).collect());
         }
         let mut items = Vec::new();
         loop {
@@ -412,7 +426,7 @@ impl<'a> Parser<'a> {
                 if self.eat_sym("(") {
                     return self.call(&name);
                 }
-                if let Some(c) = schema::column(&name) {
+                if let Some(c) = self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(&name)) {
                     return Ok(Expr::Col(c));
                 }
                 if let Some(a) = self.aliases.iter().find(|a| a.name == name) {
@@ -422,7 +436,7 @@ impl<'a> Parser<'a> {
                     self.pos -= 1;
                     return self.err(format!("unexpected keyword {}", self.near()));
                 }
-                self.err(format!("unknown column \"{name}\" (columns of the flows table only)"))
+                self.err(format!("unknown column \"{name}\" (columns of the {} table only)", self.table))
             }
         }
     }

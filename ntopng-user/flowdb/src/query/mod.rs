@@ -7,7 +7,7 @@
 pub(crate) mod ast;
 mod lex;
 
-use crate::schema::{Kind, TABLE};
+use crate::schema::{self, Kind, TABLE};
 use ast::{Expr, Func, Item, Parser};
 use rusqlite::types::Value;
 
@@ -337,6 +337,111 @@ impl Gen {
             }
         }
     }
+}
+
+/// A piece of SQL with its bound values.
+#[derive(Debug, Clone, Default)]
+pub struct Fragment {
+    pub sql: String,
+    pub params: Vec<Value>,
+}
+
+/// The clauses of a request over another table (the alert store's), parsed with the same grammar and
+/// allow-list as the flow queries, rendered for SQLite: the caller assembles the statement around them.
+#[derive(Debug, Clone)]
+pub struct TableClauses {
+    /// The select list, `*` expanded to every column.
+    pub select: Fragment,
+    /// Result column names, in order.
+    pub names: Vec<String>,
+    pub filter: Option<Fragment>,
+    /// Without the `GROUP BY` / `ORDER BY` keywords.
+    pub group: Option<Fragment>,
+    pub order: Option<Fragment>,
+}
+
+/// Parses `select` (default `*`), `where_`, `group_by`, `order_by` over `columns` of `table`: names are
+/// those columns or select aliases, a few aggregate functions, literals only as bound values.
+pub fn table_clauses(
+    columns: &'static [schema::Column],
+    table: &'static str,
+    select: Option<&str>,
+    where_: Option<&str>,
+    group_by: Option<&str>,
+    order_by: Option<&str>,
+) -> Result<TableClauses, QueryError> {
+    fn nonempty(s: Option<&str>) -> Option<&str> {
+        s.map(str::trim).filter(|s| !s.is_empty())
+    }
+    let items = {
+        let mut p = Parser::over(nonempty(select).unwrap_or("*"), "select_clause", &[], columns, table)?;
+        let items = p.select_list()?;
+        p.expect_end()?;
+        items
+    };
+    let filter = match nonempty(where_) {
+        Some(w) => {
+            let mut p = Parser::over(w, "where_clause", &[], columns, table)?;
+            let e = p.expr()?;
+            p.expect_end()?;
+            if e.has_aggregate() {
+                return Err(QueryError::Invalid("where_clause: aggregate functions are not allowed here".into()));
+            }
+            Some(e)
+        }
+        None => None,
+    };
+    let group = match nonempty(group_by) {
+        Some(g) => {
+            let mut p = Parser::over(g, "group_by_clause", &items, columns, table)?;
+            let l = p.expr_list()?;
+            p.expect_end()?;
+            if l.iter().any(Expr::has_aggregate) {
+                return Err(QueryError::Invalid("group_by_clause: aggregate functions are not allowed here".into()));
+            }
+            l
+        }
+        None => Vec::new(),
+    };
+    let order = match nonempty(order_by) {
+        Some(o) => {
+            let mut p = Parser::over(o, "order_by_clause", &items, columns, table)?;
+            let l = p.order_list()?;
+            p.expect_end()?;
+            l
+        }
+        None => Vec::new(),
+    };
+    let frag = |f: &dyn Fn(&mut Gen)| {
+        let mut g = Gen { sql: String::new(), params: Vec::new() };
+        f(&mut g);
+        Fragment { sql: g.sql, params: g.params }
+    };
+    let list = |g: &mut Gen, es: &mut dyn Iterator<Item = (&Expr, Option<bool>)>| {
+        for (i, (e, desc)) in es.enumerate() {
+            if i > 0 {
+                g.sql.push_str(", ");
+            }
+            g.expr(e);
+            match desc {
+                Some(true) => g.sql.push_str(" DESC"),
+                Some(false) => g.sql.push_str(" ASC"),
+                None => {}
+            }
+        }
+    };
+    Ok(TableClauses {
+        select: frag(&|g| list(g, &mut items.iter().map(|i| (&i.expr, None)))),
+        names: items.iter().map(|i| i.name.clone()).collect(),
+        filter: filter.as_ref().map(|e| frag(&|g| g.expr(e))),
+        group: (!group.is_empty()).then(|| frag(&|g| list(g, &mut group.iter().map(|e| (e, None))))),
+        order: (!order.is_empty()).then(|| frag(&|g| list(g, &mut order.iter().map(|(e, d)| (e, Some(*d)))))),
+    })
+}
+
+/// `maxhits_clause`: default 10, between 1 and [`MAX_MAXHITS`].
+pub fn maxhits_or_default(m: Option<u64>) -> Result<u64, QueryError> {
+    maxhits(m)
 }
 
 #[cfg(test)]
