@@ -8,7 +8,8 @@ if [ ! -d ../shared/pcaps ]; then
   echo "NOTE: ../shared/pcaps not found: tests that need the shared captures will print SKIP"
 fi
 cargo test --release --workspace
-# Benchmarks run only as smoke tests here (tiny inputs, one run; the live one skips without root).
+# Benchmarks run only as smoke tests here (tiny inputs, one run; the live and REST ones skip without root).
 bash bench/run-offline.sh --smoke
 bash bench/run-live.sh --smoke
 bash bench/run-rest.sh --smoke
+bash bench/run-checks.sh --smoke
