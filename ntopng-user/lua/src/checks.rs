@@ -136,7 +136,7 @@ pub(crate) struct CheckSlot {
     /// `(id, cidr)` of the network a network check runs on.
     pub network: Option<(u16, String)>,
     /// The module running (its key).
-    pub module: String,
+    pub module: Option<Arc<str>>,
     pub triggers: Vec<(i64, String)>,
     pub skip: Option<(bool, Option<i64>)>,
     pub reset_contacts: bool,
@@ -155,7 +155,7 @@ pub struct CheckStats {
 
 struct Module {
     family: CheckFamily,
-    key: String,
+    key: Arc<str>,
     version: (u64, Option<SystemTime>),
     table: Table,
 }
@@ -226,7 +226,7 @@ impl CheckEngine {
     /// Keys of the loaded modules of `family` (scanning first if due).
     pub fn modules(&mut self, family: CheckFamily) -> Vec<String> {
         self.rescan(false);
-        self.modules.values().filter(|m| m.family == family).map(|m| m.key.clone()).collect()
+        self.modules.values().filter(|m| m.family == family).map(|m| m.key.to_string()).collect()
     }
 
     /// Loads new and changed modules and forgets removed ones, at most every [`RESCAN`] unless `force`.
@@ -277,7 +277,7 @@ impl CheckEngine {
     }
 
     fn load(&mut self, family: CheckFamily, path: &Path) -> Result<Module, String> {
-        let key = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let key: Arc<str> = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default().into();
         if let Some((_, _, hook)) = CALLBACK_SCRIPTS.iter().find(|(_, rel, _)| path.ends_with(rel)) {
             return self.load_callback(family, path, key, hook);
         }
@@ -292,7 +292,7 @@ impl CheckEngine {
             .set_environment(self.env.clone())
             .into_function()
             .map_err(|e| crate::vm::root_message(&e))
-            .and_then(|f| self.protected_call(f, ()));
+            .and_then(|f| self.protected_call(&f, ()));
         self.end();
         let value = out?.into_iter().next().unwrap_or(Value::Nil);
         let Value::Table(table) = value else {
@@ -318,7 +318,7 @@ impl CheckEngine {
 
     /// ntopng's form (`callbacks/checks/...`): a script whose body is the check, run again for every
     /// entity. Becomes a module whose `hooks[hook]` is the compiled script.
-    fn load_callback(&mut self, family: CheckFamily, path: &Path, key: String, hook: &str) -> Result<Module, String> {
+    fn load_callback(&mut self, family: CheckFamily, path: &Path, key: Arc<str>, hook: &str) -> Result<Module, String> {
         let src = std::fs::read(path).map_err(|e| e.to_string())?;
         let canon = path.canonicalize().map_err(|e| e.to_string())?;
         let lua = self.vm.lua();
@@ -356,7 +356,7 @@ impl CheckEngine {
     }
 
     /// Calls `f` under the prelude's error handler; the error message on failure (budget errors included).
-    fn protected_call(&self, f: Function, args: impl IntoLuaMulti) -> Result<MultiValue, String> {
+    fn protected_call(&self, f: &Function, args: impl IntoLuaMulti) -> Result<MultiValue, String> {
         let res: MultiValue = self.vm.call_fn().call((f, args)).map_err(|e| crate::vm::root_message(&e))?;
         let mut it = res.into_iter();
         match it.next() {
@@ -393,18 +393,34 @@ impl CheckEngine {
         None
     }
 
-    /// Runs `f(info)` for module `key` with `slot` bound and the interface of `view` selected.
-    fn call(&mut self, key: &str, f: Function, info: Table, view: &Arc<IfaceView>, needs: ViewNeeds, slot: CheckSlot) -> CheckSlot {
+    /// Starts a batch of calls on interface `view`: one budget for the batch (renewed after a call that
+    /// exceeded it), the interface selected with its view.
+    fn start_batch(&self, view: &Arc<IfaceView>, needs: ViewNeeds) {
         self.begin();
+        let mut s = self.vm.run_state().lock().unwrap();
+        s.iface.selected = Some(Some(view.info.ifid));
+        s.iface.view = Some((needs, view.clone()));
+    }
+
+    fn end_batch(&self) {
+        let mut s = self.vm.run_state().lock().unwrap();
+        s.active = false;
+        s.check = CheckSlot::default();
+        s.iface = Default::default();
+    }
+
+    /// Runs `f(info)` for module `key` with `slot` bound, inside a batch. What the script asked for.
+    fn call(&mut self, key: &Arc<str>, f: &Function, info: &Table, view: &Arc<IfaceView>, needs: ViewNeeds, slot: CheckSlot) -> CheckSlot {
         {
             let mut s = self.vm.run_state().lock().unwrap();
-            s.iface.selected = Some(Some(view.info.ifid));
-            s.iface.view = Some((needs, view.clone()));
             s.iface.network = slot.network.as_ref().map(|(id, _)| *id);
-            s.check = CheckSlot { module: key.to_string(), ..slot };
+            s.check = CheckSlot { module: Some(key.clone()), ..slot };
         }
         let out = self.protected_call(f, info);
-        let slot = self.end();
+        let (slot, exceeded) = {
+            let mut s = self.vm.run_state().lock().unwrap();
+            (std::mem::take(&mut s.check), s.exceeded.is_some())
+        };
         self.stats.calls += 1;
         if let Err(e) = out {
             self.stats.errors += 1;
@@ -417,11 +433,15 @@ impl CheckEngine {
             if entry.1 <= 3 {
                 log::error!(target: "ntopng::checks", "check {key}: {e}");
             }
+            if exceeded {
+                // The budget error sticks to the run: the next calls get a fresh one.
+                self.start_batch(view, needs);
+            }
         }
         slot
     }
 
-    fn of_family(&self, family: CheckFamily) -> Vec<(String, Table)> {
+    fn of_family(&self, family: CheckFamily) -> Vec<(Arc<str>, Table)> {
         self.modules.values().filter(|m| m.family == family).map(|m| (m.key.clone(), m.table.clone())).collect()
     }
 
@@ -429,29 +449,45 @@ impl CheckEngine {
     /// broadcast domains give the flows' direction). The alerts they triggered.
     pub fn run_flows(&mut self, view: &Arc<IfaceView>, events: &[(FlowHook, &FlowRecord)]) -> Vec<FlowAlert> {
         self.rescan(false);
-        let mods: Vec<&Module> = self.modules.values().filter(|m| m.family == CheckFamily::Flow).collect();
-        let mut calls = Vec::new();
-        for (i, (hook, _)) in events.iter().enumerate() {
-            for m in &mods {
-                if let Some(f) = Self::hook_fn(&m.table, hook.name(), *hook == FlowHook::ProtocolDetected) {
-                    calls.push((i, m.key.clone(), f));
-                }
+        // Each module's function per hook, looked up once per batch.
+        let mut detected = Vec::new();
+        let mut ended = Vec::new();
+        for m in self.modules.values().filter(|m| m.family == CheckFamily::Flow) {
+            if let Some(f) = Self::hook_fn(&m.table, FlowHook::ProtocolDetected.name(), true) {
+                detected.push((m.key.clone(), f));
+            }
+            if let Some(f) = Self::hook_fn(&m.table, FlowHook::FlowEnd.name(), false) {
+                ended.push((m.key.clone(), f));
             }
         }
-        if calls.is_empty() {
+        if detected.is_empty() && ended.is_empty() {
             return Vec::new();
         }
-        let names = self.shared.interfaces.as_ref().and_then(|p| p.protocol_names());
-        let sc = Scope::new(view, names.as_deref());
-        let mut subjects: HashMap<usize, Arc<FlowSubject>> = HashMap::new();
+        let (Ok(detected_info), Ok(ended_info)) = (self.flow_info(FlowHook::ProtocolDetected), self.flow_info(FlowHook::FlowEnd))
+        else {
+            return Vec::new();
+        };
+        let sc = Scope::new(view, None);
         let mut alerts = Vec::new();
-        for (i, key, f) in calls {
-            let (hook, rec) = events[i];
-            let subject = subjects.entry(i).or_insert_with(|| Arc::new(FlowSubject::of(&sc, rec))).clone();
-            let Ok(info) = self.flow_info(hook) else { continue };
-            let slot = self.call(&key, f, info, view, ViewNeeds::COUNTERS, CheckSlot { flow: Some(subject), ..Default::default() });
-            alerts.extend(slot.triggers.into_iter().map(|(score, message)| FlowAlert { index: i, check: key.clone(), score, message }));
+        self.start_batch(view, ViewNeeds::COUNTERS);
+        for (i, (hook, rec)) in events.iter().enumerate() {
+            let (fns, info) = match hook {
+                FlowHook::ProtocolDetected => (&detected, &detected_info),
+                FlowHook::FlowEnd => (&ended, &ended_info),
+            };
+            if fns.is_empty() {
+                continue;
+            }
+            let subject = Arc::new(FlowSubject::of(&sc, rec));
+            for (key, f) in fns {
+                let slot = CheckSlot { flow: Some(subject.clone()), ..Default::default() };
+                let slot = self.call(key, f, info, view, ViewNeeds::COUNTERS, slot);
+                alerts.extend(
+                    slot.triggers.into_iter().map(|(score, message)| FlowAlert { index: i, check: key.to_string(), score, message }),
+                );
+            }
         }
+        self.end_batch();
         alerts
     }
 
@@ -465,7 +501,11 @@ impl CheckEngine {
     /// `now`. `score_of` gives a host's score. The alerts triggered in this run.
     pub fn run_hosts(&mut self, view: &Arc<IfaceView>, now: i64, score_of: &dyn Fn(&HostKey) -> u64) -> Vec<HostAlert> {
         self.rescan(false);
-        let mods = self.of_family(CheckFamily::Host);
+        let mods: Vec<(Arc<str>, Function)> = self
+            .of_family(CheckFamily::Host)
+            .into_iter()
+            .filter_map(|(k, t)| Self::hook_fn(&t, "min", true).map(|f| (k, f)))
+            .collect();
         if mods.is_empty() {
             return Vec::new();
         }
@@ -491,14 +531,17 @@ impl CheckEngine {
                 })
                 .collect()
         };
+        self.start_batch(view, ViewNeeds::HOSTS_FLOWS);
         for subject in subjects {
             let key = subject.key;
             let subject = Arc::new(subject);
-            for (mkey, table) in &mods {
-                let Some(f) = Self::hook_fn(table, "min", true) else { continue };
-                let Ok(info) = self.host_info(&subject) else { continue };
-                let slot = self.call(mkey, f, info, view, ViewNeeds::HOSTS_FLOWS, CheckSlot { host: Some(subject.clone()), ..Default::default() });
-                alerts.extend(slot.triggers.into_iter().map(|(score, message)| HostAlert { host: key, check: mkey.clone(), score, message }));
+            let Ok(info) = self.host_info(&subject) else { continue };
+            for (mkey, f) in &mods {
+                let slot = CheckSlot { host: Some(subject.clone()), ..Default::default() };
+                let slot = self.call(mkey, f, &info, view, ViewNeeds::HOSTS_FLOWS, slot);
+                alerts.extend(
+                    slot.triggers.into_iter().map(|(score, message)| HostAlert { host: key, check: mkey.to_string(), score, message }),
+                );
                 match slot.skip {
                     Some((true, until)) => {
                         self.skipped.insert((ifid, key), until);
@@ -522,6 +565,7 @@ impl CheckEngine {
             }
             self.visited.insert((ifid, key));
         }
+        self.end_batch();
         // Forget hosts that are gone.
         let live: HashSet<HostKey> = view.snapshot.hosts.keys().copied().collect();
         self.visited.retain(|(i, k)| *i != ifid || live.contains(k));
@@ -542,21 +586,26 @@ impl CheckEngine {
     /// Runs the network modules on every local network of `view`. The store and release requests they made.
     pub fn run_networks(&mut self, view: &Arc<IfaceView>) -> Vec<NetworkAlertOp> {
         self.rescan(false);
-        let mods = self.of_family(CheckFamily::Network);
+        let mods: Vec<(Arc<str>, Function)> = self
+            .of_family(CheckFamily::Network)
+            .into_iter()
+            .filter_map(|(k, t)| Self::hook_fn(&t, "min", true).map(|f| (k, f)))
+            .collect();
         let mut ops = Vec::new();
         if mods.is_empty() {
             return ops;
         }
+        self.start_batch(view, ViewNeeds::HOSTS_FLOWS);
         for (id, cidr) in view.info.local_networks.iter().enumerate() {
             let Ok(id) = u16::try_from(id) else { break };
-            for (mkey, table) in &mods {
-                let Some(f) = Self::hook_fn(table, "min", true) else { continue };
-                let Ok(info) = self.network_info(view.info.ifid, id, cidr) else { continue };
+            let Ok(info) = self.network_info(view.info.ifid, id, cidr) else { continue };
+            for (mkey, f) in &mods {
                 let slot = CheckSlot { network: Some((id, cidr.clone())), ..Default::default() };
-                let slot = self.call(mkey, f, info, view, ViewNeeds::HOSTS_FLOWS, slot);
+                let slot = self.call(mkey, f, &info, view, ViewNeeds::HOSTS_FLOWS, slot);
                 ops.extend(slot.network_ops);
             }
         }
+        self.end_batch();
         ops
     }
 

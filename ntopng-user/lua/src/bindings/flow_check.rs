@@ -5,18 +5,21 @@
 use std::sync::Arc;
 
 use mlua::{Lua, Table, Value};
+use ndpi::{Classification, ProtocolNames};
 use ntopng_engine::sink::FlowRecord;
+use ntopng_wire::Addr;
 
-use super::shapes::{flow_l7_name, Scope};
+use super::shapes::Scope;
 use super::{Ctx, Registrar};
 use crate::args::BResult;
 
-/// What `flow.*` reads of the current flow.
+/// What `flow.*` reads of the current flow: copied from its record once per event, without allocating
+/// (names are looked up when a script asks for them).
 #[derive(Debug, Clone)]
 pub(crate) struct FlowSubject {
-    pub cli: String,
+    pub cli: Addr,
     pub cli_port: u16,
-    pub srv: String,
+    pub srv: Addr,
     pub srv_port: u16,
     pub l4_proto: u8,
     pub vlan: u16,
@@ -26,12 +29,8 @@ pub(crate) struct FlowSubject {
     pub srv2cli_bytes: u64,
     pub master: u16,
     pub app: u16,
-    pub proto_name: String,
-    /// Names of the master and application protocols (to pick the protocol tables).
-    pub master_name: String,
-    pub app_name: String,
     /// HTTP Host, TLS/QUIC SNI or DNS query name, when nDPI extracted one.
-    pub host_name: Option<String>,
+    pub host_name: Option<Box<str>>,
     pub direction: &'static str,
 }
 
@@ -40,7 +39,6 @@ impl FlowSubject {
         let (cli, cli_port) = f.client;
         let (srv, srv_port) = f.server;
         let (master, app) = f.classification.as_ref().map_or((0, 0), |c| (c.master_protocol, c.app_protocol));
-        let name = |id: u16| if id == 0 { String::new() } else { sc.proto_name(id) };
         let direction = match (sc.is_local(&cli), sc.is_local(&srv)) {
             (true, true) => "local@local",
             (true, false) => "local@remote",
@@ -48,9 +46,9 @@ impl FlowSubject {
             (false, false) => "remote2remote",
         };
         FlowSubject {
-            cli: cli.to_string(),
+            cli,
             cli_port,
-            srv: srv.to_string(),
+            srv,
             srv_port,
             l4_proto: f.l4_proto,
             vlan: f.vlan,
@@ -60,22 +58,24 @@ impl FlowSubject {
             srv2cli_bytes: f.srv2cli.bytes,
             master,
             app,
-            proto_name: flow_l7_name(sc, f),
-            master_name: name(master),
-            app_name: name(app),
-            host_name: f
-                .classification
-                .as_ref()
-                .and_then(|c| c.extra.as_ref())
-                .and_then(|m| m.host_name.as_deref())
-                .map(str::to_string),
+            host_name: f.classification.as_ref().and_then(|c| c.extra.as_ref()).and_then(|m| m.host_name.clone()),
             direction,
         }
     }
 
-    /// The flow speaks `proto` (its master or its application).
-    fn speaks(&self, protos: &[&str]) -> bool {
-        protos.iter().any(|p| self.master_name == *p || self.app_name == *p)
+    /// ntopng's L7 name (`TLS.Google`).
+    fn proto_name(&self, names: Option<&ProtocolNames>) -> String {
+        let c = Classification { master_protocol: self.master, app_protocol: self.app, ..Default::default() };
+        match names {
+            Some(n) => n.l7_name(&c),
+            None => c.counted_protocol().to_string(),
+        }
+    }
+
+    /// The flow speaks one of `protos` (its master or its application).
+    fn speaks(&self, names: Option<&ProtocolNames>, protos: &[&str]) -> bool {
+        let Some(n) = names else { return false };
+        [self.master, self.app].iter().any(|&id| id != 0 && protos.contains(&n.protocol(id)))
     }
 }
 
@@ -85,12 +85,12 @@ fn current(ctx: &Ctx) -> Option<Arc<FlowSubject>> {
 
 /// The protocol table of `flow.http()` & co.: ntopng's dotted keys, with what nDPI extracted (empty when the
 /// flow does not speak the protocol).
-fn proto_table(lua: &Lua, f: &FlowSubject, protos: &[&str], keys: &[&str]) -> mlua::Result<Table> {
+fn proto_table(lua: &Lua, f: &FlowSubject, names: Option<&ProtocolNames>, protos: &[&str], keys: &[&str]) -> mlua::Result<Table> {
     let t = lua.create_table()?;
-    if f.speaks(protos) {
+    if f.speaks(names, protos) {
         if let Some(h) = &f.host_name {
             for k in keys {
-                t.raw_set(*k, h.as_str())?;
+                t.raw_set(*k, &**h)?;
             }
         }
     }
@@ -110,9 +110,9 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
             })?;
         }};
     }
-    field!("cli", |f| f.cli.clone());
+    field!("cli", |f| f.cli.to_string());
     field!("cli_port", |f| f.cli_port);
-    field!("srv", |f| f.srv.clone());
+    field!("srv", |f| f.srv.to_string());
     field!("srv_port", |f| f.srv_port);
     field!("protocol", |f| f.l4_proto);
     field!("vlan_id", |f| f.vlan);
@@ -121,7 +121,8 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
     field!("bytes", |f| f.cli2srv_bytes + f.srv2cli_bytes);
     field!("l7_master_proto", |f| f.master);
     field!("l7_proto", |f| f.app);
-    field!("l7_proto_name", |f| f.proto_name.clone());
+    let c = ctx.clone();
+    r.add("flow", "l7_proto_name", move |_, _| Ok(current(&c).map(|f| f.proto_name(super::interface::names(&c).as_deref()))))?;
     field!("direction", |f| f.direction);
     let c = ctx.clone();
     r.add("flow", "is_oneway", move |_, _| Ok(current(&c).is_some_and(|f| f.oneway)))?;
@@ -139,7 +140,7 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
         let c = ctx.clone();
         r.add("flow", name, move |lua, _| {
             Ok(match current(&c) {
-                Some(f) => Value::Table(proto_table(lua, &f, protos, keys)?),
+                Some(f) => Value::Table(proto_table(lua, &f, super::interface::names(&c).as_deref(), protos, keys)?),
                 None => Value::Nil,
             })
         })?;

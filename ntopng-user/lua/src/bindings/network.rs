@@ -99,7 +99,7 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
             let Some((id, cidr)) = run.check.network.clone() else {
                 return Err(a.fail("only network check scripts can store or release network alerts in this build"));
             };
-            let alert = alert_of(a, &t, id, cidr, run.check.module.clone())?;
+            let alert = alert_of(a, &t, id, cidr, run.check.module.as_deref().unwrap_or("").to_string())?;
             run.check.network_ops.push(if store { NetworkAlertOp::Store(alert) } else { NetworkAlertOp::Release(alert) });
             Ok(())
         })?;
