@@ -9,8 +9,8 @@
 //! (as a cached ntopng check VM keeps it).
 //!
 //! Hooks: flow modules run `check()` (or `hooks.protocolDetected`) when a flow's protocol is detected and
-//! `hooks.flowEnd` when it ends; host and network modules run `check()` (or `hooks.min`) at every periodic
-//! run. ntopng's own form is accepted too: `callbacks/checks/flows/custom_flow_protocol_detected_script.lua`,
+//! `hooks.flowEnd` when it ends; host and network modules run `check()` (or `hooks.min`) every minute, and
+//! `hooks["5mins"]`, `hooks.hour`, `hooks.day` at those periods. ntopng's own form is accepted too: `callbacks/checks/flows/custom_flow_protocol_detected_script.lua`,
 //! `custom_flow_end_script.lua` and `callbacks/checks/hosts/custom_host_lua_script.lua`, whose body runs
 //! for each entity.
 
@@ -42,6 +42,39 @@ const CALLBACK_SCRIPTS: [(CheckFamily, &str, &str); 4] = [
     (CheckFamily::Flow, "checks/flows/custom_flow_periodic_script.lua", "periodicUpdate"),
     (CheckFamily::Host, "checks/hosts/custom_host_lua_script.lua", "min"),
 ];
+
+/// How often host and network checks run (ntopng's check granularities; hooks of the same names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Periodicity {
+    Min,
+    FiveMins,
+    Hour,
+    Day,
+}
+
+impl Periodicity {
+    pub const ALL: [Periodicity; 4] = [Periodicity::Min, Periodicity::FiveMins, Periodicity::Hour, Periodicity::Day];
+
+    /// The hook name (`hooks.min`, `hooks["5mins"]`, ...); `check()` stands for `min`.
+    pub fn hook(self) -> &'static str {
+        match self {
+            Periodicity::Min => "min",
+            Periodicity::FiveMins => "5mins",
+            Periodicity::Hour => "hour",
+            Periodicity::Day => "day",
+        }
+    }
+
+    /// The period as a multiple of the minute.
+    pub fn minutes(self) -> u64 {
+        match self {
+            Periodicity::Min => 1,
+            Periodicity::FiveMins => 5,
+            Periodicity::Hour => 60,
+            Periodicity::Day => 1440,
+        }
+    }
+}
 
 /// The three kinds of user checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -308,7 +341,7 @@ impl CheckEngine {
         };
         let hooks: &[&str] = match family {
             CheckFamily::Flow => &["check", "protocolDetected", "flowEnd"],
-            CheckFamily::Host | CheckFamily::Network => &["check", "min"],
+            CheckFamily::Host | CheckFamily::Network => &["check", "min", "5mins", "hour", "day"],
         };
         if !hooks.iter().any(|h| has_hook(h)) {
             return Err(format!("a check module must return a table with a check() function (or hooks.{})", hooks[1]));
@@ -500,11 +533,23 @@ impl CheckEngine {
     /// Runs the host modules on every host of `view` (a view with hosts and flows), at wall-clock second
     /// `now`. `score_of` gives a host's score. The alerts triggered in this run.
     pub fn run_hosts(&mut self, view: &Arc<IfaceView>, now: i64, score_of: &dyn Fn(&HostKey) -> u64) -> Vec<HostAlert> {
+        self.run_hosts_every(view, now, score_of, Periodicity::Min)
+    }
+
+    /// [`CheckEngine::run_hosts`] for the modules' hook of `periodicity`.
+    pub fn run_hosts_every(
+        &mut self,
+        view: &Arc<IfaceView>,
+        now: i64,
+        score_of: &dyn Fn(&HostKey) -> u64,
+        periodicity: Periodicity,
+    ) -> Vec<HostAlert> {
         self.rescan(false);
+        let is_min = periodicity == Periodicity::Min;
         let mods: Vec<(Arc<str>, Function)> = self
             .of_family(CheckFamily::Host)
             .into_iter()
-            .filter_map(|(k, t)| Self::hook_fn(&t, "min", true).map(|f| (k, f)))
+            .filter_map(|(k, t)| Self::hook_fn(&t, periodicity.hook(), is_min).map(|f| (k, f)))
             .collect();
         if mods.is_empty() {
             return Vec::new();
@@ -585,11 +630,17 @@ impl CheckEngine {
 
     /// Runs the network modules on every local network of `view`. The store and release requests they made.
     pub fn run_networks(&mut self, view: &Arc<IfaceView>) -> Vec<NetworkAlertOp> {
+        self.run_networks_every(view, Periodicity::Min)
+    }
+
+    /// [`CheckEngine::run_networks`] for the modules' hook of `periodicity`.
+    pub fn run_networks_every(&mut self, view: &Arc<IfaceView>, periodicity: Periodicity) -> Vec<NetworkAlertOp> {
         self.rescan(false);
+        let is_min = periodicity == Periodicity::Min;
         let mods: Vec<(Arc<str>, Function)> = self
             .of_family(CheckFamily::Network)
             .into_iter()
-            .filter_map(|(k, t)| Self::hook_fn(&t, "min", true).map(|f| (k, f)))
+            .filter_map(|(k, t)| Self::hook_fn(&t, periodicity.hook(), is_min).map(|f| (k, f)))
             .collect();
         let mut ops = Vec::new();
         if mods.is_empty() {

@@ -32,7 +32,7 @@ mod state;
 pub mod timeseries;
 mod vm;
 
-pub use checks::{CheckEngine, CheckFamily, CheckStats, FlowAlert, FlowHook, HostAlert, NetworkAlert, NetworkAlertOp};
+pub use checks::{CheckEngine, CheckFamily, CheckStats, FlowAlert, FlowHook, HostAlert, NetworkAlert, NetworkAlertOp, Periodicity};
 pub use flowdb_view::{FlowDbError, FlowDbProvider, FlowDbQueryKind, FlowDbRows};
 pub use alert_view::{AlertError, AlertProvider};
 pub use iface_view::{IfaceInfo, IfaceView, InterfaceProvider, StaticProvider, ViewNeeds};

@@ -249,3 +249,32 @@ fn ntopng_callback_scripts_run_per_entity() {
         snap.hosts.keys().filter(|k| net.contains(&k.addr.to_ip())).map(|k| k.addr.to_string()).collect();
     assert_eq!(hosts, want);
 }
+
+/// `check()` is the minute hook; `hooks["5mins"]`, `hooks.hour`, `hooks.day` run at their own periods.
+#[test]
+fn periodicity_hooks_run_at_their_own_period() {
+    let Some((env, view, snap)) = setup() else { return };
+    env.write_script(
+        "lua/modules/host_checks/periods.lua",
+        "local m = {}\nfunction m.check() host.triggerAlert(1, 'min') end\n\
+         m.hooks = { ['5mins'] = function() host.triggerAlert(5, '5mins') end, day = function() host.triggerAlert(9, 'day') end }\n\
+         return m\n",
+    );
+    let mut engine = env.pool.check_engine().unwrap();
+    let n = snap.hosts.len();
+    for (p, want) in [
+        (ntopng_lua::Periodicity::Min, Some("min")),
+        (ntopng_lua::Periodicity::FiveMins, Some("5mins")),
+        (ntopng_lua::Periodicity::Hour, None),
+        (ntopng_lua::Periodicity::Day, Some("day")),
+    ] {
+        let got = engine.run_hosts_every(&view, 1_000, &|_| 0, p);
+        match want {
+            Some(msg) => {
+                assert_eq!(got.len(), n, "{p:?}");
+                assert!(got.iter().all(|a| a.message == msg), "{p:?}");
+            }
+            None => assert!(got.is_empty(), "{p:?}"),
+        }
+    }
+}

@@ -4,8 +4,9 @@
 //!   flows, asked for only while flow check modules exist); their `flow.triggerAlert` calls are stored
 //!   as `flow_alert_custom_lua_script` alerts;
 //! * host and network checks run on their own thread every minute on the wall clock (ntopng's host
-//!   periodic update and minute network checks), also while a capture file's state is kept after it was
-//!   read; their alerts are engaged while triggered and released (stored as historical) when not.
+//!   periodic update and minute network checks; modules' `5mins`, `hour` and `day` hooks at those
+//!   multiples), also while a capture file's state is kept after it was read; their alerts are engaged
+//!   while triggered and released (stored as historical) when not.
 //!
 //! Each side has its own check engine (a VM of its own), so neither waits on the other nor on HTTP.
 
@@ -15,7 +16,9 @@ use ntopng_alerts::{AlertRow, Engaged, EngagedKey, FlowAlertRow, FlowEventHook, 
 use ntopng_checks::{Family, Severity};
 use ntopng_engine::alert_tap::{FlowEvent, FlowEventKind};
 use ntopng_engine::Snapshot;
-use ntopng_lua::{CheckEngine, CheckFamily, FlowHook, IfaceView, InterfaceProvider, LuaPool, NetworkAlertOp, ViewNeeds};
+use ntopng_lua::{
+    CheckEngine, CheckFamily, FlowHook, IfaceView, InterfaceProvider, LuaPool, NetworkAlertOp, Periodicity, ViewNeeds,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -136,14 +139,20 @@ impl Periodic {
             // Flow modules dropped in or removed while running: the taps follow (the scan is cached).
             set_flow_wants(&self.alerting, !self.engine.modules(CheckFamily::Flow).is_empty());
             if now_secs() >= next {
-                self.run_once();
+                // The minute checks at every slot; the 5-minute, hourly and daily ones at theirs.
+                let slot = next / period.as_secs().max(1) as i64;
+                for p in Periodicity::ALL {
+                    if slot % p.minutes() as i64 == 0 {
+                        self.run_once(p);
+                    }
+                }
                 next = next_slot(period);
             }
         }
         self.alerting.release_all_engaged();
     }
 
-    fn run_once(&mut self) {
+    fn run_once(&mut self, periodicity: Periodicity) {
         let checks = self.alerting.checks().clone();
         let hosts_on = checks.is_enabled(Family::Host, HOST_KEY) && !self.engine.modules(CheckFamily::Host).is_empty();
         let nets_on =
@@ -156,11 +165,11 @@ impl Periodic {
             let now = now_secs();
             let view = if hosts_on || nets_on { self.interfaces.background_view(ifid, ViewNeeds::HOSTS_FLOWS) } else { None };
             let host_alerts = match (hosts_on, &view) {
-                (true, Some(view)) => self.engine.run_hosts(view, now, &|_| 0),
+                (true, Some(view)) => self.engine.run_hosts_every(view, now, &|_| 0, periodicity),
                 _ => Vec::new(),
             };
             let net_ops = match (nets_on, &view) {
-                (true, Some(view)) => self.engine.run_networks(view),
+                (true, Some(view)) => self.engine.run_networks_every(view, periodicity),
                 _ => Vec::new(),
             };
             // The alerts are applied under the engaged-alerts lock, never while Lua runs.
@@ -169,7 +178,8 @@ impl Periodic {
                 for a in host_alerts {
                     let ip = a.host.addr.to_string();
                     let entity = if a.host.vlan == 0 { ip.clone() } else { format!("{ip}@{}", a.host.vlan) };
-                    let key = EngagedKey { family: Family::Host, alert_id: HOST_ALERT_ID, entity, subtype: a.check.clone() };
+                    let subtype = format!("{}:{}", a.check, periodicity.hook());
+                    let key = EngagedKey { family: Family::Host, alert_id: HOST_ALERT_ID, entity, subtype };
                     let score = a.score.max(0);
                     let severity = i64::from(Severity::from_score(score as u32).id());
                     let json = serde_json::json!({"check": a.check, "message": a.message, "score": score}).to_string();
@@ -182,7 +192,7 @@ impl Periodic {
                         .set("score", score)
                         .set("json", json.clone())
                         .set("alert_category", 0i64)
-                        .set("granularity", period().as_secs() as i64)
+                        .set("granularity", (period().as_secs() * periodicity.minutes()) as i64)
                         .set("description", a.message.clone())
                         .set("ip_version", if a.host.addr.is_v4() { 4i64 } else { 6 })
                         .set("ip", ip.clone())
@@ -200,7 +210,9 @@ impl Periodic {
                 }
                 // Host alerts of the Lua checks not triggered again are over (also when the checks were
                 // turned off).
-                let lua_host = |k: &EngagedKey| k.family == Family::Host && k.alert_id == HOST_ALERT_ID;
+                let suffix = format!(":{}", periodicity.hook());
+                let lua_host =
+                    |k: &EngagedKey| k.family == Family::Host && k.alert_id == HOST_ALERT_ID && k.subtype.ends_with(&suffix);
                 if let Err(e) = engaged.release_unseen(store, lua_host, &seen, now) {
                     log::warn!("interface {ifid}: releasing host check alerts: {e}");
                 }
