@@ -750,6 +750,7 @@ fn a_page_of_100k_flows_is_cheap() {
             cli2srv_dscp: 0,
             srv2cli_dscp: 0,
             end_reason: None,
+            score: Default::default(),
         });
     }
     snap.active_flows = snap.flows.len();
