@@ -1,6 +1,7 @@
 //! The answers of the REST alert endpoints (rest_v2.md §4.21-4.22, history.md §2.1/§2.4-2.5), built
 //! from the store: what the daemon's Lua binding hands to the REST scripts as JSON.
 
+use crate::engaged::EngagedAlerts;
 use crate::request::{AlertRequest, StatusFilter};
 use crate::store::{AlertStore, CounterKind, StoreError};
 use ntopng_checks::{Checks, Family, Severity};
@@ -67,9 +68,11 @@ fn family_of_entity(entity_id: u8) -> Option<Family> {
 }
 
 /// Runs `op`. `family` names the alert family of list/acknowledge/delete (`flow`, `host`); `params`
-/// are the request's parameters as given. `now` (seconds) stamps acknowledgements.
+/// are the request's parameters as given. `now` (seconds) stamps acknowledgements. Engaged host alerts
+/// (`status=engaged`) come from `engaged`, stored ones from `store`.
 pub fn answer(
     store: &AlertStore,
+    engaged: Option<&EngagedAlerts>,
     checks: &Checks,
     op: AlertOp,
     family: &str,
@@ -105,7 +108,10 @@ pub fn answer(
         }
         AlertOp::List => {
             let req = AlertRequest::parse(fam()?, params).map_err(|e| ApiError::InvalidArgs(e.0))?;
-            let page = store.list(&req)?;
+            let page = match (req.status, req.family, engaged) {
+                (StatusFilter::Engaged, Family::Host, Some(e)) => e.list(&req)?,
+                _ => store.list(&req)?,
+            };
             let plain = params.get("format").is_some_and(|f| f == "json");
             let records: Vec<Value> = page.records.iter().map(|r| record(checks, req.family, r, plain)).collect();
             let stats = if req.status == StatusFilter::Engaged {
@@ -184,6 +190,10 @@ fn record(checks: &Checks, family: Family, r: &Map<String, Value>, plain: bool) 
         Family::Host => {
             m["ip"] = json!({"value": text("ip"), "label": text("ip")});
             m["description"] = json!(text("description"));
+            let role = if int("is_attacker") != 0 { "attacker" } else if int("is_victim") != 0 { "victim" } else { "none" };
+            m["role"] = json!({"value": role, "label": match role { "attacker" => "Is Attacker", "victim" => "Is Victim", _ => "" }});
+            let side = if int("is_client") != 0 { "client" } else { "server" };
+            m["role_cli_srv"] = json!({"value": side, "label": if side == "client" { "Client" } else { "Server" }});
         }
     }
     m

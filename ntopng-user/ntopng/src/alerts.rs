@@ -105,7 +105,7 @@ impl AlertProvider for Alerting {
             return Some(Err(AlertError::InvalidArgs(format!("unknown alert action {op}"))));
         };
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        Some(answer(&store, &self.checks, op, family, params, now).map_err(|e| match e {
+        Some(answer(&store, None, &self.checks, op, family, params, now).map_err(|e| match e {
             ApiError::InvalidArgs(m) => AlertError::InvalidArgs(m),
             ApiError::Internal(m) => AlertError::Internal(m),
         }))
