@@ -65,7 +65,7 @@ fn info(ifid: i32, name: &str) -> IfaceInfo {
 
 fn view_of(snap: Arc<Snapshot>, ifid: i32, name: &str) -> IfaceView {
     let epoch = snap.hosts.values().map(|h| h.last_seen_ns / 1_000_000_000).max().unwrap_or(0);
-    IfaceView { info: info(ifid, name), snapshot: snap, epoch }
+    IfaceView { info: info(ifid, name), snapshot: snap, epoch, engaged: Default::default() }
 }
 
 /// Counts the views handed out and records what each asked for.

@@ -1,7 +1,7 @@
 //! The daemon's alerting: the checks and their configuration, one alert store and writer per interface,
 //! and the [`AlertProvider`] the Lua alert bindings query.
 
-use ntopng_alerts::{answer, db_path, spawn_writer, AlertOp, AlertStore, ApiError, Retention, WriterStats};
+use ntopng_alerts::{answer, db_path, spawn_writer, AlertOp, AlertStore, ApiError, EngagedAlerts, Retention, WriterStats};
 use ntopng_checks::{Checks, Registry};
 use ntopng_engine::alert_tap::{AlertTap, ALERT_QUEUE};
 use ntopng_lua::{AlertError, AlertProvider};
@@ -13,6 +13,8 @@ use std::thread::JoinHandle;
 pub struct Alerting {
     checks: Arc<Checks>,
     stores: Mutex<BTreeMap<i32, Arc<AlertStore>>>,
+    /// Engaged host alerts per interface (raised by the host check runner).
+    engaged: Mutex<BTreeMap<i32, Arc<EngagedAlerts>>>,
 }
 
 /// An interface's alert writer, running until its tap is dropped.
@@ -24,7 +26,7 @@ pub struct IfaceAlerts {
 
 impl Alerting {
     pub fn new() -> Arc<Alerting> {
-        Arc::new(Alerting { checks: Arc::new(Checks::new(Arc::new(Registry::ntopng()), None)), stores: Mutex::new(BTreeMap::new()) })
+        Arc::new(Alerting { checks: Arc::new(Checks::new(Arc::new(Registry::ntopng()), None)), stores: Mutex::new(BTreeMap::new()), engaged: Mutex::default() })
     }
 
     pub fn checks(&self) -> &Arc<Checks> {
@@ -50,9 +52,19 @@ impl Alerting {
         let path = db_path(data_dir, ifid);
         let store = Arc::new(AlertStore::open(&path).map_err(|e| format!("{}: {e}", path.display()))?);
         self.stores.lock().unwrap().insert(ifid, store.clone());
+        self.engaged.lock().unwrap().insert(ifid, Arc::default());
         let (tap, rx) = AlertTap::new(self.checks.risk_mask(), ALERT_QUEUE, blocking);
         let (stats, writer) = spawn_writer(ifid, rx, self.checks.clone(), store, Retention::default());
         Ok(IfaceAlerts { tap, stats, writer })
+    }
+}
+
+impl Alerting {
+    /// Where interface `ifid`'s host alerts go: its engaged alerts and its store (`None`: no alerts).
+    pub fn host_alerts(&self, ifid: i32) -> Option<(Arc<EngagedAlerts>, Arc<AlertStore>)> {
+        let engaged = self.engaged.lock().unwrap().get(&ifid).cloned()?;
+        let store = self.stores.lock().unwrap().get(&ifid).cloned()?;
+        Some((engaged, store))
     }
 }
 
@@ -101,11 +113,12 @@ impl AlertProvider for Alerting {
         params: &BTreeMap<String, String>,
     ) -> Option<Result<serde_json::Value, AlertError>> {
         let store = self.stores.lock().unwrap().get(&ifid).cloned()?;
+        let engaged = self.engaged.lock().unwrap().get(&ifid).cloned();
         let Some(op) = AlertOp::parse(op) else {
             return Some(Err(AlertError::InvalidArgs(format!("unknown alert action {op}"))));
         };
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        Some(answer(&store, None, &self.checks, op, family, params, now).map_err(|e| match e {
+        Some(answer(&store, engaged.as_deref(), &self.checks, op, family, params, now).map_err(|e| match e {
             ApiError::InvalidArgs(m) => AlertError::InvalidArgs(m),
             ApiError::Internal(m) => AlertError::Internal(m),
         }))
