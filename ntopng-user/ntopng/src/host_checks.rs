@@ -3,9 +3,9 @@
 //! host did since the previous run, engages the alerts they raise, and releases (stores) the ones no longer
 //! raised. Workers only count (`engine::host_counters`); nothing here touches the packet path.
 //!
-//! A capture file's final state stays in memory after it is read, so its hosts are checked as live ones
-//! are: the first run after the file raises what the file held, the next one releases it (no new
-//! activity). Alert times are wall clock, as ntopng's periodic host checks stamp them.
+//! A capture file is read at full speed, so its hosts are not checked while it is read; its final state
+//! stays in memory afterwards and is checked as live hosts are: the first run after the file is read
+//! raises what the file held, the next one releases it (no new activity). Alert times are wall clock, as ntopng's periodic host checks stamp them.
 //!
 //! The period is ntopng's 60 s; tests shorten it with the environment variable
 //! `NTOPNG_TEST_HOST_CHECK_PERIOD_MS` (nothing else reads it).
@@ -83,7 +83,13 @@ fn run(ifaces: &Interfaces, alerting: &Alerting, period: Duration, stop: &Atomic
             continue;
         }
         next += period;
+        // A script may have just changed the configuration: the run uses what is stored now.
+        alerting.checks().reload_if_changed();
         for info in ifaces.interfaces() {
+            // A capture file being read at full speed has no minutes yet: its hosts are checked once read.
+            if info.pcap_dump && info.running {
+                continue;
+            }
             let runs = state.entry(info.ifid).or_default();
             check_interface(ifaces, alerting, info.ifid, runs);
         }
