@@ -194,7 +194,7 @@ fn scores_sum_the_flows_risk_scores() {
     let cap = base.join("pcap/1kxun.pcap");
     let protos = base.join("example/protos.txt");
     let dir = scratch_dir("host-scores");
-    let mut d = Daemon::start(&["-i", cap.to_str().unwrap(), "-p", protos.to_str().unwrap(), "--disable-login=1"], &dir.join("data"));
+    let mut d = Daemon::start(&["-i", cap.to_str().unwrap(), "-p", protos.to_str().unwrap(), "-m", "192.168.0.0/16", "--disable-login=1"], &dir.join("data"));
     d.wait_capture_read();
     let a = Auth::None;
     // The risky flows, with their endpoints and risks, as the alert writer stored them.
@@ -231,5 +231,22 @@ fn scores_sum_the_flows_risk_scores() {
     assert_eq!(seen, per_flow.len(), "every risky flow is listed");
     let total: u64 = per_flow.values().sum();
     assert!(total > 0);
+
+    // host:score timeseries (gauge, 300 s step) of the local host with the highest client score: its
+    // last point is the host's score once the capture is read.
+    let (ip, (c, s)) = per_host.iter().filter(|(ip, _)| ip.starts_with("192.168.")).max_by_key(|(_, v)| v.0).unwrap();
+    assert!(*c > 0);
+    let (h, _) = d.rest_ok(&format!("/lua/rest/v2/get/host/data.lua?ifid=0&host={ip}"), &a);
+    let (begin, end) = (h["seen.first"].as_u64().unwrap() - 600, h["seen.last"].as_u64().unwrap() + 600);
+    let q = format!("ts_schema=host:score&ts_query=ifid:0,host:{ip}&epoch_begin={begin}&epoch_end={end}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let last = |i: usize| -> Option<f64> {
+        let (rsp, _) = d.rest_ok(&format!("/lua/rest/v2/get/timeseries/ts.lua?{q}"), &a);
+        rsp["series"][i]["data"].as_array()?.iter().filter_map(Value::as_f64).filter(|v| !v.is_nan()).last()
+    };
+    while last(0) != Some(*c as f64) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!((last(0), last(1)), (Some(*c as f64), Some(*s as f64)), "host:score of {ip}");
     assert!(d.stop());
 }
