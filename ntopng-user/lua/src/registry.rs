@@ -296,7 +296,7 @@ pub(crate) const IMPLEMENTED: &[(&str, &str, &str)] = &[
     ("interface", "getStatsUpdateFreq", "5"),
     ("interface", "getThroughput", "all 0: rates are not computed yet"),
     ("interface", "getActiveFlowsStats", "`{l4_protocols = {[id] = {count, name}}, ndpi = {[app] = {count, num_flows, id}}, status, dscps, num_flows}`"),
-    ("interface", "getScore", "`{score_as_cli = 0, score_as_srv = 0}`: no checks run yet"),
+    ("interface", "getScore", "`{score_as_cli, score_as_srv}`: the active flows' client and server scores, summed over the hosts (hosts past the host cap are not counted)"),
     ("interface", "getProtocolFlowsStats", "`{[l4 name] = {id, num_flows, bytes, packets}}` over active flows"),
     ("interface", "getNumHosts", ""),
     ("interface", "getNumLocalHosts", "local, multicast and broadcast hosts, as ntopng counts them"),

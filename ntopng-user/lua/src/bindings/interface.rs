@@ -593,9 +593,15 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
         )?)
     })?;
     let c = ctx.clone();
+    // ntopng's interface score: its active flows' client and server scores (each host's share, summed).
     r.add("interface", "getScore", move |lua, a| {
-        selected_info(&c, a)?;
-        Ok(zeros(lua, &["score_as_cli", "score_as_srv"])?)
+        with_scope(&c, a, ViewNeeds::HOSTS, |sc| {
+            let (cli, srv) = sc.snap().hosts.values().fold((0u64, 0u64), |(c, s), h| (c + h.score.as_client as u64, s + h.score.as_server as u64));
+            let t = lua.create_table()?;
+            t.raw_set("score_as_cli", cli)?;
+            t.raw_set("score_as_srv", srv)?;
+            Ok(t)
+        })
     })?;
     let c = ctx.clone();
     r.add("interface", "getnDPIStats", move |lua, a| match a.opt_string(1, "host")? {
