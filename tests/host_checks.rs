@@ -38,17 +38,30 @@ fn start(name: &str, cap: &Path, enable: &[&str]) -> Daemon {
     let port = free_port();
     let pre: Vec<String> = enable
         .iter()
-        .map(|k| format!("curl -sf 'http://127.0.0.1:{port}/lua/rest/v2/enable/check.lua?check_subdir=host&script_key={k}'"))
+        .map(|k| {
+            format!("curl -sf 'http://127.0.0.1:{port}/lua/rest/v2/enable/check.lua?check_subdir=host&script_key={k}'")
+        })
         .collect();
     let pre = if pre.is_empty() { "true".to_string() } else { pre.join(" && ") };
-    let args = ["-i", cap.to_str().unwrap(), "-m", HostAttacks::LOCAL_NET, "--workers", "1", "--disable-login=1", "--test-script-pre", &pre];
+    let args = [
+        "-i",
+        cap.to_str().unwrap(),
+        "-m",
+        HostAttacks::LOCAL_NET,
+        "--workers",
+        "1",
+        "--disable-login=1",
+        "--test-script-pre",
+        &pre,
+    ];
     let d = Daemon::start_on(port, &args, &dir.join("data"), &[("NTOPNG_TEST_HOST_CHECK_PERIOD_MS", PERIOD_MS)]);
     d.wait_capture_read();
     d
 }
 
 fn host_alerts(d: &Daemon, status: &str) -> Vec<Value> {
-    let (rsp, whole) = d.rest_ok(&format!("/lua/rest/v2/get/host/alert/list.lua?ifid=0&status={status}&format=json"), &Auth::None);
+    let (rsp, whole) =
+        d.rest_ok(&format!("/lua/rest/v2/get/host/alert/list.lua?ifid=0&status={status}&format=json"), &Auth::None);
     let recs = rsp["records"].as_array().unwrap().clone();
     assert_eq!(whole["recordsFiltered"].as_u64(), Some(recs.len() as u64));
     recs
@@ -100,7 +113,10 @@ fn got(recs: &[Value]) -> BTreeMap<(i64, String), (u64, bool)> {
             assert_eq!((r["score"].as_i64(), r["severity"].as_i64()), (Some(50), Some(4)), "score 50 → warning: {r}");
             let attacker = r["is_attacker"].as_i64() == Some(1);
             assert_eq!(r["is_victim"].as_i64() == Some(1), !attacker, "{r}");
-            ((r["alert_id"].as_i64().unwrap(), r["ip"].as_str().unwrap().to_string()), (doc["value"].as_u64().unwrap(), attacker))
+            (
+                (r["alert_id"].as_i64().unwrap(), r["ip"].as_str().unwrap().to_string()),
+                (doc["value"].as_u64().unwrap(), attacker),
+            )
         })
         .collect()
 }
@@ -123,15 +139,28 @@ fn scan_and_flood_alerts_are_engaged_then_released() {
     assert_eq!(got(&engaged), want);
     let (rsp, _) = d.rest_ok("/lua/rest/v2/get/host/alert/list.lua?ifid=0&status=engaged", &Auth::None);
     assert_eq!(rsp["stats"], Value::Array(vec![]), "engaged lists have no query stats");
-    let gui = rsp["records"].as_array().unwrap().iter().find(|r| r["ip"]["value"] == "198.18.1.0" && r["alert_id"]["value"] == "5").unwrap();
-    assert_eq!((gui["script_key"].as_str(), gui["role"]["value"].as_str(), gui["role_cli_srv"]["value"].as_str()), (Some("syn_scan"), Some("attacker"), Some("client")));
+    let gui = rsp["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ip"]["value"] == "198.18.1.0" && r["alert_id"]["value"] == "5")
+        .unwrap();
+    assert_eq!(
+        (gui["script_key"].as_str(), gui["role"]["value"].as_str(), gui["role_cli_srv"]["value"].as_str()),
+        (Some("syn_scan"), Some("attacker"), Some("client"))
+    );
     // Filters apply to engaged alerts: the victim's alerts only.
-    let (_, whole) = d.rest_ok("/lua/rest/v2/get/host/alert/list.lua?ifid=0&status=engaged&ip=198.18.4.0;eq", &Auth::None);
+    let (_, whole) =
+        d.rest_ok("/lua/rest/v2/get/host/alert/list.lua?ifid=0&status=engaged&ip=198.18.4.0;eq", &Auth::None);
     assert_eq!(whole["recordsFiltered"].as_u64(), Some(2));
 
     // While engaged, a host's alerts count in its data: num_alerts, and their scores (client side).
     let (h, _) = d.rest_ok("/lua/rest/v2/get/host/data.lua?ifid=0&host=198.18.3.0", &Auth::None);
-    assert_eq!((h["num_alerts"].as_u64(), h["score"].as_u64(), h["score.as_client"].as_u64(), h["score.as_server"].as_u64()), (Some(2), Some(100), Some(100), Some(0)), "{h}");
+    assert_eq!(
+        (h["num_alerts"].as_u64(), h["score"].as_u64(), h["score.as_client"].as_u64(), h["score.as_server"].as_u64()),
+        (Some(2), Some(100), Some(100), Some(0)),
+        "{h}"
+    );
 
     // The next run finds no new activity: every alert is released and stored with its end.
     let released = wait_for(&d, "historical", want.len());
@@ -153,7 +182,10 @@ fn scan_and_flood_alerts_are_engaged_then_released() {
     assert_eq!((h["num_alerts"].as_u64(), h["score"].as_u64()), (Some(0), Some(0)), "{h}");
     // Bad parameters keep ntopng's envelope.
     let r = d.get("/lua/rest/v2/get/host/alert/list.lua?ifid=0&status=engaged&ip=not-an-ip;eq", &Auth::None);
-    assert_eq!((r.status, r.json().unwrap()["rc_str"].as_str().map(str::to_string)), (400, Some("INVALID_ARGUMENTS".into())));
+    assert_eq!(
+        (r.status, r.json().unwrap()["rc_str"].as_str().map(str::to_string)),
+        (400, Some("INVALID_ARGUMENTS".into()))
+    );
     assert!(d.stop());
 }
 
@@ -170,7 +202,9 @@ fn a_check_turned_off_raises_nothing() {
     // Stopped while they are engaged: shutdown releases them into the database; no SYN scan alert anywhere.
     assert!(d.stop());
     let db = rusqlite::Connection::open(d.data_dir.join("0/alerts/alert_store_v11.db")).unwrap();
-    let count = |id: i64| -> i64 { db.query_row("SELECT COUNT(*) FROM host_alerts WHERE alert_id = ?", [id], |r| r.get(0)).unwrap() };
+    let count = |id: i64| -> i64 {
+        db.query_row("SELECT COUNT(*) FROM host_alerts WHERE alert_id = ?", [id], |r| r.get(0)).unwrap()
+    };
     assert_eq!((count(FLOW_FLOOD), count(SYN_SCAN)), (want.len() as i64, 0));
 }
 
@@ -192,7 +226,10 @@ fn scores_sum_the_flows_risk_scores() {
     let cap = base.join("pcap/1kxun.pcap");
     let protos = base.join("example/protos.txt");
     let dir = scratch_dir("host-scores");
-    let mut d = Daemon::start(&["-i", cap.to_str().unwrap(), "-p", protos.to_str().unwrap(), "-m", "192.168.0.0/16", "--disable-login=1"], &dir.join("data"));
+    let mut d = Daemon::start(
+        &["-i", cap.to_str().unwrap(), "-p", protos.to_str().unwrap(), "-m", "192.168.0.0/16", "--disable-login=1"],
+        &dir.join("data"),
+    );
     d.wait_capture_read();
     let a = Auth::None;
     // The risky flows, with their endpoints and risks, as the alert writer stored them.
@@ -206,14 +243,23 @@ fn scores_sum_the_flows_risk_scores() {
         assert_eq!(r["score"].as_u64(), Some(c + s), "stored flow alert score: {r}");
         per_host.entry(r["cli_ip"].as_str().unwrap().to_string()).or_default().0 += c;
         per_host.entry(r["srv_ip"].as_str().unwrap().to_string()).or_default().1 += s;
-        let key = (r["cli_ip"].as_str().unwrap().to_string(), r["cli_port"].as_i64().unwrap(), r["srv_ip"].as_str().unwrap().to_string(), r["srv_port"].as_i64().unwrap());
+        let key = (
+            r["cli_ip"].as_str().unwrap().to_string(),
+            r["cli_port"].as_i64().unwrap(),
+            r["srv_ip"].as_str().unwrap().to_string(),
+            r["srv_port"].as_i64().unwrap(),
+        );
         per_flow.insert(key, c + s);
     }
     // Hosts: score.as_client / as_server are the sums over their active flows (no host alert engaged:
     // the runner's first run is a minute away).
     for (ip, (c, s)) in &per_host {
         let (h, _) = d.rest_ok(&format!("/lua/rest/v2/get/host/data.lua?ifid=0&host={ip}"), &a);
-        let got = (h["score.as_client"].as_u64().unwrap(), h["score.as_server"].as_u64().unwrap(), h["score"].as_u64().unwrap());
+        let got = (
+            h["score.as_client"].as_u64().unwrap(),
+            h["score.as_server"].as_u64().unwrap(),
+            h["score"].as_u64().unwrap(),
+        );
         assert_eq!(got, (*c, *s, c + s), "host {ip}");
     }
     // Flows: get/flow/active rows carry the flow's total score; the unrisky ones 0.
@@ -221,7 +267,12 @@ fn scores_sum_the_flows_risk_scores() {
     let rows = rsp["data"].as_array().unwrap();
     let mut seen = 0;
     for f in rows {
-        let key = (f["client"]["ip"].as_str().unwrap().to_string(), f["client"]["port"].as_i64().unwrap(), f["server"]["ip"].as_str().unwrap().to_string(), f["server"]["port"].as_i64().unwrap());
+        let key = (
+            f["client"]["ip"].as_str().unwrap().to_string(),
+            f["client"]["port"].as_i64().unwrap(),
+            f["server"]["ip"].as_str().unwrap().to_string(),
+            f["server"]["port"].as_i64().unwrap(),
+        );
         let want = per_flow.get(&key).copied().unwrap_or(0);
         seen += per_flow.contains_key(&key) as usize;
         assert_eq!(f["score"].as_str(), Some(want.to_string().as_str()), "flow {key:?}");
@@ -240,7 +291,7 @@ fn scores_sum_the_flows_risk_scores() {
     let deadline = Instant::now() + Duration::from_secs(30);
     let last = |i: usize| -> Option<f64> {
         let (rsp, _) = d.rest_ok(&format!("/lua/rest/v2/get/timeseries/ts.lua?{q}"), &a);
-        rsp["series"][i]["data"].as_array()?.iter().filter_map(Value::as_f64).filter(|v| !v.is_nan()).last()
+        rsp["series"][i]["data"].as_array()?.iter().rev().filter_map(Value::as_f64).find(|v| !v.is_nan())
     };
     while last(0) != Some(*c as f64) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(200));

@@ -29,7 +29,14 @@ pub struct HostAlertRow {
 
 impl HostAlertRow {
     /// A newly raised alert on host `ip` (VLAN `vlan`) at `now` (seconds).
-    pub fn raised(interface_id: i32, ip: std::net::IpAddr, vlan_id: u16, network: Option<u16>, a: &RaisedHostAlert, now: i64) -> HostAlertRow {
+    pub fn raised(
+        interface_id: i32,
+        ip: std::net::IpAddr,
+        vlan_id: u16,
+        network: Option<u16>,
+        a: &RaisedHostAlert,
+        now: i64,
+    ) -> HostAlertRow {
         HostAlertRow {
             interface_id,
             alert_id: a.alert_id,

@@ -103,7 +103,11 @@ impl NewFlowRate {
 
     /// The per-second maxima of round `round` (zero when the host started no flow in it).
     pub fn max_in_round(&self, round: u32) -> (u32, u32) {
-        if self.round == round { (self.max_as_client, self.max_as_server) } else { (0, 0) }
+        if self.round == round {
+            (self.max_as_client, self.max_as_server)
+        } else {
+            (0, 0)
+        }
     }
 
     /// Another worker's share of the same host: its flows of the same second add up, so the sum of the

@@ -44,7 +44,11 @@ pub struct HostCheckRunner {
 }
 
 impl HostCheckRunner {
-    pub fn start(interfaces: Arc<Interfaces>, alerting: Arc<Alerting>, period: Duration) -> Result<HostCheckRunner, String> {
+    pub fn start(
+        interfaces: Arc<Interfaces>,
+        alerting: Arc<Alerting>,
+        period: Duration,
+    ) -> Result<HostCheckRunner, String> {
         let stop = Arc::new(AtomicBool::new(false));
         let s = stop.clone();
         let thread = std::thread::Builder::new()

@@ -144,8 +144,22 @@ pub fn host_attacks(sink: &mut dyn RecordSink, p: &HostAttackParams) -> io::Resu
     let syn = vec![
         (v4(scanner), SynCounts { syn_sent: n(p.scan_ports), synack_rcvd: open, ..Default::default() }),
         (v4(target), SynCounts { syn_rcvd: n(p.scan_ports), synack_sent: open, ..Default::default() }),
-        (v4(flooder), SynCounts { syn_sent: n(p.flood_syns), synack_rcvd: n(p.flood_answered.min(p.flood_syns)), ..Default::default() }),
-        (v4(victim), SynCounts { syn_rcvd: n(p.flood_syns), synack_sent: n(p.flood_answered.min(p.flood_syns)), ..Default::default() }),
+        (
+            v4(flooder),
+            SynCounts {
+                syn_sent: n(p.flood_syns),
+                synack_rcvd: n(p.flood_answered.min(p.flood_syns)),
+                ..Default::default()
+            },
+        ),
+        (
+            v4(victim),
+            SynCounts {
+                syn_rcvd: n(p.flood_syns),
+                synack_sent: n(p.flood_answered.min(p.flood_syns)),
+                ..Default::default()
+            },
+        ),
     ];
     let new_flows_per_sec = vec![
         (v4(scanner), (scan_rate, 0)),

@@ -13,7 +13,10 @@ pub fn evaluate(w: &HostWindow, threshold: u64) -> Option<(Hit, String)> {
         return None;
     };
     let role = if attacker { "client" } else { "server" };
-    Some((Hit { value, threshold, as_attacker: attacker }, format!("Flow flood: {value} new flows per second as {role} (threshold {threshold})")))
+    Some((
+        Hit { value, threshold, as_attacker: attacker },
+        format!("Flow flood: {value} new flows per second as {role} (threshold {threshold})"),
+    ))
 }
 
 #[cfg(test)]

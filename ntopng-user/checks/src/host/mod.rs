@@ -76,8 +76,11 @@ impl RaisedHostAlert {
 type Evaluate = fn(&HostWindow, u64) -> Option<(Hit, String)>;
 
 /// The implemented host checks, by key.
-const HOST_CHECKS: &[(&str, Evaluate)] =
-    &[("syn_scan", syn_scan::evaluate), ("flow_flood", flow_flood::evaluate), ("score_threshold", score_threshold::evaluate)];
+const HOST_CHECKS: &[(&str, Evaluate)] = &[
+    ("syn_scan", syn_scan::evaluate),
+    ("flow_flood", flow_flood::evaluate),
+    ("score_threshold", score_threshold::evaluate),
+];
 
 /// Runs every enabled host check on one host's window.
 pub fn run(checks: &Checks, w: &HostWindow) -> Vec<RaisedHostAlert> {

@@ -12,7 +12,10 @@ pub fn evaluate(w: &HostWindow, threshold: u64) -> Option<(Hit, String)> {
         return None;
     };
     let role = if as_client { "client" } else { "server" };
-    Some((Hit { value, threshold, as_attacker: as_client }, format!("Score as {role} {value} above the threshold {threshold}")))
+    Some((
+        Hit { value, threshold, as_attacker: as_client },
+        format!("Score as {role} {value} above the threshold {threshold}"),
+    ))
 }
 
 #[cfg(test)]

@@ -15,7 +15,10 @@ pub fn evaluate(w: &HostWindow, threshold: u64) -> Option<(Hit, String)> {
         return None;
     };
     let what = if attacker { "sent without a SYN-ACK back" } else { "received without a SYN-ACK sent" };
-    Some((Hit { value, threshold, as_attacker: attacker }, format!("TCP SYN scan: {value} SYNs {what} in the last minute (threshold {threshold})")))
+    Some((
+        Hit { value, threshold, as_attacker: attacker },
+        format!("TCP SYN scan: {value} SYNs {what} in the last minute (threshold {threshold})"),
+    ))
 }
 
 #[cfg(test)]
