@@ -154,6 +154,8 @@ fn scan_and_flood_alerts_are_engaged_then_released() {
         d.rest_ok("/lua/rest/v2/get/host/alert/list.lua?ifid=0&status=engaged&ip=198.18.4.0;eq", &Auth::None);
     assert_eq!(whole["recordsFiltered"].as_u64(), Some(2));
 
+    let (iface, _) = d.rest_ok("/lua/rest/v2/get/interface/data.lua?ifid=0", &Auth::None);
+    assert_eq!(iface["engaged_alerts"].as_u64(), Some(want.len() as u64), "{iface}");
     // While engaged, a host's alerts count in its data: num_alerts, and their scores (client side).
     let (h, _) = d.rest_ok("/lua/rest/v2/get/host/data.lua?ifid=0&host=198.18.3.0", &Auth::None);
     assert_eq!(
@@ -180,6 +182,8 @@ fn scan_and_flood_alerts_are_engaged_then_released() {
     assert_eq!(host_types, BTreeMap::from([(5, 4), (4, 3)]), "{types}");
     let (h, _) = d.rest_ok("/lua/rest/v2/get/host/data.lua?ifid=0&host=198.18.3.0", &Auth::None);
     assert_eq!((h["num_alerts"].as_u64(), h["score"].as_u64()), (Some(0), Some(0)), "{h}");
+    let (iface, _) = d.rest_ok("/lua/rest/v2/get/interface/data.lua?ifid=0", &Auth::None);
+    assert_eq!(iface["engaged_alerts"].as_u64(), Some(0), "{iface}");
     // Bad parameters keep ntopng's envelope.
     let r = d.get("/lua/rest/v2/get/host/alert/list.lua?ifid=0&status=engaged&ip=not-an-ip;eq", &Auth::None);
     assert_eq!(

@@ -218,9 +218,9 @@ fn stats_table(lua: &Lua, sc: &Scope) -> mlua::Result<Table> {
     t.raw_set("has_macs", !snap.macs.is_empty())?;
     t.raw_set("seen.last", sc.view.epoch)?;
     t.raw_set("periodic_stats_update_frequency_secs", STATS_UPDATE_FREQ)?;
-    // No checks run yet: no alerts.
+    // Engaged host alerts, as the host check runner last left them; flow alert counters are not kept yet.
+    t.raw_set("num_alerts_engaged", sc.view.engaged.values().map(|e| e.alerts as u64).sum::<u64>())?;
     for k in [
-        "num_alerts_engaged",
         "num_alerted_flows",
         "num_alerted_flows_notice",
         "num_alerted_flows_warning",
