@@ -39,12 +39,16 @@ pub fn free_port() -> u16 {
 impl Daemon {
     /// Starts `ntopng <args> -w 127.0.0.1:<port> -d <data_dir>`; returns once the web server answers.
     pub fn start(args: &[&str], data_dir: &Path) -> Daemon {
-        Self::start_env(args, data_dir, &[])
+        Daemon::start_on(free_port(), args, data_dir, &[])
     }
 
     /// [`Daemon::start`] with extra environment variables.
     pub fn start_env(args: &[&str], data_dir: &Path, env: &[(&str, &str)]) -> Daemon {
-        let port = free_port();
+        Daemon::start_on(free_port(), args, data_dir, env)
+    }
+
+    /// As [`Daemon::start`], on a given port (known to hook scripts in `args`) with extra environment.
+    pub fn start_on(port: u16, args: &[&str], data_dir: &Path, env: &[(&str, &str)]) -> Daemon {
         std::fs::create_dir_all(data_dir).unwrap();
         let mut child = Command::new(ntopng_bin())
             .envs(env.iter().copied())

@@ -205,9 +205,9 @@ fn run(cli: &Cli) -> Result<(), String> {
         local_networks: vec![cli.local_net.clone()],
         running: false,
     };
-    let host_view = Arc::new(IfaceView { info: info.clone(), snapshot: snapshot.clone(), epoch: 0 });
+    let host_view = Arc::new(IfaceView { info: info.clone(), snapshot: snapshot.clone(), epoch: 0, engaged: Arc::default() });
     // The daemon's flow context: identity and local networks, no state (user_checks.rs).
-    let flow_view = Arc::new(IfaceView { info, snapshot: Arc::new(Snapshot::default()), epoch: 0 });
+    let flow_view = Arc::new(IfaceView { info, snapshot: Arc::new(Snapshot::default()), epoch: 0, engaged: Arc::default() });
     let provider: Arc<dyn InterfaceProvider> = Arc::new(StaticProvider::new(Some(names)).with((*host_view).clone()));
     let store: Arc<dyn ntopng_store::KvStore> =
         Arc::from(ntopng_store::open(None, &data).map_err(|e| format!("store: {e}"))?);
@@ -239,7 +239,7 @@ fn run(cli: &Cli) -> Result<(), String> {
         for chunk in events.chunks(batch) {
             alerts += engine.run_flows(&flow_view, chunk).len();
         }
-        alerts += engine.run_hosts(&host_view, 0, &|_| 0).len();
+        alerts += engine.run_hosts(&host_view, 0).len();
         let calls0 = engine.stats().calls;
         let mut fsecs = Vec::new();
         let mut hsecs = Vec::new();
@@ -250,7 +250,7 @@ fn run(cli: &Cli) -> Result<(), String> {
             }
             fsecs.push(t.elapsed().as_secs_f64());
             let t = Instant::now();
-            alerts += engine.run_hosts(&host_view, 60 * (r as i64 + 1), &|_| 0).len();
+            alerts += engine.run_hosts(&host_view, 60 * (r as i64 + 1)).len();
             hsecs.push(t.elapsed().as_secs_f64());
         }
         let stats = engine.stats();

@@ -5,6 +5,7 @@
 //! pcapgen mix --flows 100000 --packets-per-flow 20 --size imix --seed 7 -o mix.pcap
 //! pcapgen replicate --from-dir /work/shared/pcaps/ndpi-4.2/pcap --copies 4 -o big.pcap
 //! pcapgen all -o captures/          # every small scenario, with .json descriptions
+//! pcapgen host-attacks -o attacks.pcap   # SYN scan, SYN flood, flow flood (tests/host_checks.rs)
 //! ```
 
 use clap::{Parser, ValueEnum};
@@ -43,6 +44,8 @@ enum Scenario {
     Sample,
     /// Every capture of --from-dir, --copies times, addresses remapped per copy.
     Replicate,
+    /// What ntopng's host checks detect: a SYN scan, a SYN flood and a flow flood (198.18.0.0/16).
+    HostAttacks,
     /// Every small scenario into the directory given by -o, each with a .json description.
     All,
 }
@@ -185,7 +188,7 @@ fn generate(cli: &Cli, which: Scenario, sink: &mut dyn RecordSink) -> io::Result
         ),
         Scenario::Mix => mix(sink, &mix_params(cli, false)),
         Scenario::LongFlows => long_flows(sink, &mix_params(cli, true)),
-        Scenario::Replicate | Scenario::All => unreachable!("handled by run"),
+        Scenario::Replicate | Scenario::All | Scenario::HostAttacks => unreachable!("handled by run"),
     }
 }
 
@@ -224,6 +227,14 @@ fn run(cli: &Cli) -> io::Result<()> {
                 write_json(&cli.output.join(format!("{name}.json")), &d.to_json())?;
                 say(cli, &format!("wrote {}: {}", path.display(), summary(&d)));
             }
+        }
+        Scenario::HostAttacks => {
+            let mut sink = open_sink(&cli.output, cli.format)?;
+            let a = scenarios::host_attacks(sink.as_mut(), &scenarios::HostAttackParams::default())?;
+            drop(sink);
+            say(cli, &format!("wrote {}: {} packets; SYN scan by {} on {}, SYN flood by {} on {}, flow flood by {} (local network {})",
+                cli.output.display(), a.packets, a.scanner, a.scan_target, a.flooder, a.flood_victim, a.udp_flooder,
+                scenarios::HostAttacks::LOCAL_NET));
         }
         Scenario::Replicate => {
             let dir = cli

@@ -71,7 +71,8 @@ fn family_of_entity(entity_id: u8) -> Option<Family> {
 }
 
 /// Runs `op`. `family` names the alert family of list/acknowledge/delete (`flow`, `host`); `params`
-/// are the request's parameters as given. `now` (seconds) stamps acknowledgements.
+/// are the request's parameters as given. `now` (seconds) stamps acknowledgements. Engaged alerts
+/// (`status=engaged`) are the store's rows with `alert_status = 2`.
 pub fn answer(
     store: &AlertStore,
     checks: &Checks,
@@ -189,6 +190,10 @@ fn record(checks: &Checks, family: Family, r: &Map<String, Value>, plain: bool) 
         Family::Host => {
             m["ip"] = json!({"value": text("ip"), "label": text("ip")});
             m["description"] = json!(text("description"));
+            let role = if int("is_attacker") != 0 { "attacker" } else if int("is_victim") != 0 { "victim" } else { "none" };
+            m["role"] = json!({"value": role, "label": match role { "attacker" => "Is Attacker", "victim" => "Is Victim", _ => "" }});
+            let side = if int("is_client") != 0 { "client" } else { "server" };
+            m["role_cli_srv"] = json!({"value": side, "label": if side == "client" { "Client" } else { "Server" }});
         }
         Family::Network => {
             let label = if text("alias").is_empty() { text("name") } else { text("alias") };

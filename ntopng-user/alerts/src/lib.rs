@@ -3,12 +3,13 @@
 //! flows the engine's alert tap hands over, and read back for the REST API ([`store`], [`request`]).
 //!
 //! Flow alerts are historical as soon as they are raised (ntopng stores them when triggered); host
-//! alerts would be engaged in memory until released (no host check raises any yet).
+//! alerts are engaged in memory ([`engaged`]) until released, then stored.
 
 pub mod api;
 pub mod clause_query;
 pub mod engaged;
 pub mod flow_row;
+pub mod host_row;
 pub mod notify;
 pub mod request;
 pub mod schema;
@@ -17,6 +18,7 @@ pub mod writer;
 
 pub use api::{answer, AlertOp, ApiError};
 pub use flow_row::FlowAlertRow;
+pub use host_row::HostAlertRow;
 pub use request::{AlertRequest, RequestError, StatusFilter};
 pub use schema::db_path;
 pub use engaged::{Engaged, EngagedKey, Refresh};

@@ -261,11 +261,13 @@ impl AlertRequest {
             StatusFilter::Any => "((alert_status = 0) OR (alert_status = 1))".to_string(),
         }];
         let mut binds = Vec::new();
-        if let Some(b) = self.epoch_begin {
+        // Engaged alerts are current: ntopng lists them whatever the time range.
+        let ranged = self.status != StatusFilter::Engaged;
+        if let Some(b) = self.epoch_begin.filter(|_| ranged) {
             parts.push("tstamp >= ?".into());
             binds.push(Value::Integer(b));
         }
-        if let Some(e) = self.epoch_end {
+        if let Some(e) = self.epoch_end.filter(|_| ranged) {
             parts.push("tstamp <= ?".into());
             binds.push(Value::Integer(e));
         }

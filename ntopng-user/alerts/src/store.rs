@@ -2,6 +2,7 @@
 //! deletions and counters the REST API asks for.
 
 use crate::flow_row::FlowAlertRow;
+use crate::host_row::HostAlertRow;
 use crate::request::{AlertRequest, RequestError, StatusFilter};
 use crate::schema::{SCHEMA, STATUS_ACKNOWLEDGED, STATUS_ENGAGED, STATUS_HISTORICAL};
 use ntopng_checks::Family;
@@ -154,6 +155,28 @@ impl AlertStore {
                     r.l7_master_proto, r.l7_cat, r.cli2srv_bytes as i64, r.srv2cli_bytes as i64,
                     r.cli2srv_pkts as i64, r.srv2cli_pkts as i64, r.first_seen, &r.alerts_map[..],
                     r.flow_risk_bitmap as i64, r.info,
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores released host alerts as historical, in one transaction.
+    pub fn insert_host_alerts(&self, rows: &[HostAlertRow]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO host_alerts (alert_id, alert_status, interface_id, tstamp, tstamp_end, severity, score, \
+                 counter, json, alert_category, granularity, description, ip_version, ip, vlan_id, is_attacker, \
+                 is_victim, is_client, is_server, network) VALUES (?,0,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?)",
+            )?;
+            for r in rows {
+                st.execute(params![
+                    r.alert_id, r.interface_id, r.tstamp, r.tstamp_end, r.severity, r.score, r.counter as i64, r.json,
+                    r.alert_category, r.description, r.ip_version, r.ip, r.vlan_id, r.is_attacker, r.is_victim,
+                    r.is_client, r.is_server, r.network,
                 ])?;
             }
         }

@@ -215,7 +215,7 @@ impl Plain {
             default_enabled: self.enabled,
             default_threshold: self.threshold,
             risk: None,
-            status: if self.pending.is_empty() { Status::Implemented } else { Status::Pending(self.pending) },
+            status: if self.pending == IMPLEMENTED { Status::Implemented } else { Status::Pending(self.pending) },
         }
     }
 }
@@ -240,6 +240,8 @@ const NEEDS_BLACKLISTS: &str = "needs IP blacklists (category lists are not load
 const NEEDS_SERVER_LISTS: &str = "needs the configured server lists (prefs nw_config_*_list)";
 const NEEDS_PERIODIC: &str = "needs the periodic/flow-end check hooks";
 const NEEDS_HOST_HOOK: &str = "needs the periodic host check hook";
+/// In place of a pending reason: the check runs (crate::host).
+const IMPLEMENTED: &str = "";
 
 const FLOW_CHECKS: &[Plain] = &[
     p("blacklisted", 1, "Blacklisted Flow", S, 200, 90, true, None, NEEDS_BLACKLISTS),
@@ -282,14 +284,14 @@ const HOST_CHECKS: &[Plain] = &[
     p("domain_names_contacts", 7, "Domain Names Contacts", N, 10, 50, false, Some(250), FLOW_HOOK_HOST),
     p("ntp_contacts", 3, "NTP Server Contacts", N, 10, 100, false, Some(5), FLOW_HOOK_HOST),
     p("smtp_contacts", 1, "SMTP Server Contacts", N, 10, 100, false, Some(5), FLOW_HOOK_HOST),
-    p("flow_flood", 4, "Flow Flood", S, 50, 100, false, Some(256), "needs per-host new-flow rates and the host hook"),
-    p("syn_scan", 5, "TCP SYN Scan", S, 50, 100, false, Some(256), "needs per-host SYN/SYN-ACK counters and the host hook"),
+    p("flow_flood", 4, "Flow Flood", S, 50, 100, false, Some(256), IMPLEMENTED),
+    p("syn_scan", 5, "TCP SYN Scan", S, 50, 100, false, Some(256), IMPLEMENTED),
     p("fin_scan", 21, "TCP FIN Scan", S, 50, 100, false, Some(256), "needs per-host FIN counters and the host hook"),
     p("rst_scan", 25, "TCP RST Scan", S, 50, 100, false, Some(256), "needs per-host RST counters and the host hook"),
     p("icmp_flood", 18, "ICMP Flood", S, 50, 100, false, Some(250), "needs per-host ICMP rates and the host hook"),
     p("remote_connection", 12, "Remote Connection", S, 10, 50, false, None, "needs the remote_access flow check"),
     p("scan_detection", 20, "Scan Detected", S, 100, 100, false, Some(32), "needs per-host incomplete-flow counters and the host hook"),
-    p("score_threshold", 17, "Score Threshold Exceeded", S, 150, 100, true, Some(5000), "needs host scores and the host hook"),
+    p("score_threshold", 17, "Score Threshold Exceeded", S, 150, 100, true, Some(5000), IMPLEMENTED),
     p("unexpected_gateway", 8, "Unexpected Gateway", S, 100, 100, false, None, "needs the gateway list configuration"),
 ];
 

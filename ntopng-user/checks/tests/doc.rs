@@ -16,6 +16,8 @@ fn render(reg: &Registry) -> String {
     out.push_str("(`UPDATE_CHECKS_DOC=1 cargo test -p ntopng-checks --test doc`). Ids, keys, scores and defaults are\n");
     out.push_str("ntopng's (shared/reference/ntopng/checks.md); risk scores are the linked nDPI's (`ndpi_risk2score`).\n");
     out.push_str("Enable/disable and thresholds change at run time and are stored under `ntopng.prefs.checks.configset_v1`.\n");
+    out.push_str("Host checks run every minute (ntopng's `min` hook) on what each host did since the previous run; their\n");
+    out.push_str("alerts stay engaged while the condition lasts and are stored in `host_alerts` when released.\n");
     out.push_str("User checks in Lua (`custom_lua_script`, `custom_host_lua_script`, `custom_network_lua_script`) run the\n");
     out.push_str("modules of `scripts/lua/modules/{flow,host,network}_checks/` (doc/lua-checks.md); they are on by default here\n");
     out.push_str("because a module runs only once a user has put it there.\n");

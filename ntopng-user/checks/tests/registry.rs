@@ -112,3 +112,26 @@ fn a_script_edit_of_the_stored_configset_is_applied() {
     assert_eq!(checks.risk_mask().load(Ordering::Relaxed) & 1 << 12, 0);
     assert!(checks.is_enabled(Family::Flow, "tls_certificate_selfsigned"));
 }
+
+#[test]
+fn host_checks_follow_the_configuration() {
+    use ntopng_checks::{host, HostWindow};
+    let checks = Checks::new(Arc::new(Registry::ntopng()), None);
+    let w = HostWindow { syn_sent: 300, new_flows_per_sec_as_server: 400, score_as_client: 6000, ..Default::default() };
+    // Defaults (checks.md §3): only score_threshold is on, at 5000.
+    let raised = host::run(&checks, &w);
+    assert_eq!(raised.iter().map(|a| (a.key, a.alert_id, a.score)).collect::<Vec<_>>(), vec![("score_threshold", 17, 150)]);
+    assert_eq!(raised[0].severity(), Severity::Error);
+    checks.set_enabled("host", "syn_scan", true).unwrap();
+    checks.set_enabled("host", "flow_flood", true).unwrap();
+    let raised = host::run(&checks, &w);
+    let got: Vec<_> = raised.iter().map(|a| (a.key, a.alert_id, a.hit.value, a.hit.threshold, a.is_attacker())).collect();
+    assert_eq!(got, vec![("syn_scan", 5, 300, 256, true), ("flow_flood", 4, 400, 256, false), ("score_threshold", 17, 6000, 5000, true)]);
+    assert_eq!(raised[0].severity(), Severity::Warning);
+    // The threshold comes from script_conf.
+    let conf = serde_json::json!({"min": {"enabled": true, "script_conf": {"threshold": 300}}});
+    checks.set_config("host", "syn_scan", &conf).unwrap();
+    assert!(host::run(&checks, &w).iter().all(|a| a.key != "syn_scan"));
+    // syn_flood was removed from ntopng: not a check here either.
+    assert!(Registry::ntopng().get(Family::Host, "syn_flood").is_none());
+}

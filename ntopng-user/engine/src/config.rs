@@ -35,6 +35,11 @@ pub struct EngineConfig {
     pub bpf: Option<String>,
     /// Where classified flows with enabled risk checks go; `None`: no alerts.
     pub alerts: Option<std::sync::Arc<crate::alert_tap::AlertTap>>,
+    /// nDPI risk bits whose check is on (owned by the checks configuration): a classified flow's score
+    /// is the sum of these risks' scores. `None`: flows are not scored.
+    pub scored_risks: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// The host check runner's round ([`crate::host_counters::NewFlowRate`]); read once per new flow.
+    pub host_check_round: std::sync::Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl Default for EngineConfig {
@@ -51,6 +56,8 @@ impl Default for EngineConfig {
             flow_idle_ns: FLOW_IDLE_NS,
             bpf: None,
             alerts: None,
+            scored_risks: None,
+            host_check_round: Default::default(),
         }
     }
 }

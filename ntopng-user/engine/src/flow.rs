@@ -77,6 +77,39 @@ pub struct Flow {
     pub serial: u32,
     /// What only some flows need, allocated on first use (once per flow, never per packet).
     pub extra: Option<Box<FlowExtra>>,
+    /// Set once, at classification, from the risks whose check is on.
+    pub score: FlowScore,
+}
+
+/// A flow's score split between its client and server (ntopng's `cli_score`/`srv_score`): the sum of the
+/// scores of its alerts, each side capped at ntopng's SCORE_MAX_VALUE.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlowScore {
+    pub client: u16,
+    pub server: u16,
+}
+
+/// ntopng caps each side of a flow's score.
+pub const SCORE_MAX_VALUE: u32 = 250;
+
+impl FlowScore {
+    /// The score of the risk alerts raised by `risks` (nDPI's per-risk client/server split).
+    pub fn of_risks(risks: u64) -> FlowScore {
+        let (mut client, mut server) = (0u32, 0u32);
+        let mut bits = risks;
+        while bits != 0 {
+            let bit = bits.trailing_zeros();
+            bits &= bits - 1;
+            let s = ndpi::risk_score(bit);
+            client += s.client as u32;
+            server += s.server as u32;
+        }
+        FlowScore { client: client.min(SCORE_MAX_VALUE) as u16, server: server.min(SCORE_MAX_VALUE) as u16 }
+    }
+
+    pub fn total(&self) -> u32 {
+        self.client as u32 + self.server as u32
+    }
 }
 
 /// The rare parts of a flow, kept out of line so that the record stays small.

@@ -1,6 +1,7 @@
 //! Per-worker host accounting, keyed by (IP, VLAN); merged across workers on read.
 
 use crate::flow::{Counters, Slot, NONE};
+use crate::host_counters::{HostScore, NewFlowRate, SynCounters};
 use hashbrown::{HashMap, HashSet};
 use ntopng_wire::Addr;
 use std::collections::BTreeMap;
@@ -83,6 +84,10 @@ pub struct Host {
     pub l7: BTreeMap<u16, HostL7>,
     /// Per DSCP of the packets this host sent in a flow (ntopng's host DSCP stats).
     pub dscp: BTreeMap<u8, DirCounters>,
+    /// Inputs of the host checks (SYN scan, flow flood) and the host's share of its flows' scores.
+    pub syn: SynCounters,
+    pub new_flows: NewFlowRate,
+    pub score: HostScore,
 }
 
 impl Host {
@@ -105,6 +110,9 @@ impl Host {
             server_ports: HashSet::new(),
             l7: BTreeMap::new(),
             dscp: BTreeMap::new(),
+            syn: SynCounters::default(),
+            new_flows: NewFlowRate::default(),
+            score: HostScore::default(),
         }
     }
 
@@ -151,6 +159,9 @@ impl Host {
         for (d, c) in &o.dscp {
             self.dscp.entry(*d).or_default().merge(c);
         }
+        self.syn.merge(&o.syn);
+        self.new_flows.merge(&o.new_flows);
+        self.score.merge(&o.score);
     }
 }
 

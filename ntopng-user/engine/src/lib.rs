@@ -5,6 +5,7 @@
 //!   directions of a flow to one worker.
 //! * [`flow`], [`flow_table`]: a worker's flows (slab + index, idle expiry).
 //! * [`host`], [`mac`], [`iface`]: per-worker host, MAC and interface accounting, merged on read.
+//! * [`host_counters`]: what the host checks read (SYN counters, new-flow rates) and host scores.
 //! * [`worker`]: the per-core loop body: decode result -> flow -> nDPI -> hosts.
 //! * [`offline`]: reads capture files at full speed, steering packets to N workers.
 //! * [`online`]: live capture, one worker per source (AF_PACKET fanout member, AF_XDP queue).
@@ -23,6 +24,7 @@ pub mod flow;
 pub mod flow_key;
 pub mod flow_table;
 pub mod host;
+pub mod host_counters;
 pub mod iface;
 pub mod local_nets;
 pub mod mac;

@@ -4,7 +4,8 @@
 
 use crate::bcast_domains::BcastDomains;
 use crate::config::{EngineConfig, LOCAL_HOST_IDLE_NS, PURGE_FRACTION, PURGE_PERIOD_NS, REMOTE_HOST_IDLE_NS};
-use crate::flow::{other, tcp_flags, Counters, Detection, Flow, NONE};
+use crate::flow::{other, tcp_flags, Counters, Detection, Flow, FlowScore, NONE};
+use crate::host_counters::SynKind;
 use crate::flow_key::{FlowKey, Side};
 use crate::offload::FlowOffload;
 use crate::flow_table::FlowTable;
@@ -211,7 +212,9 @@ impl Worker {
             iface.localstats.add(b, a, &flow.cli2srv);
             iface.localstats.sub(b, a, &flow.srv2cli);
             iface.localstats.add(a, b, &flow.srv2cli);
+            unscore_hosts(hosts, flow);
             flow.swap();
+            score_hosts(hosts, flow);
             if let Some(h) = hosts.get_mut(flow.cli_host) {
                 h.active_flows_as_server -= 1;
                 h.active_flows_as_client += 1;
@@ -241,15 +244,18 @@ impl Worker {
         flow.last_seen_ns = now;
         let mut sender_local = false;
         let mut receiver_local = false;
+        let syn = SynKind::of(p.l4_proto, p.tcp_flags);
         if let Some(h) = hosts.get_mut(sender) {
             h.sent.add(len);
             h.last_seen_ns = now;
             h.mac = p.src_mac;
+            h.syn.sent(syn);
             sender_local = h.local;
         }
         if let Some(h) = hosts.get_mut(receiver) {
             h.rcvd.add(len);
             h.last_seen_ns = now;
+            h.syn.rcvd(syn);
             receiver_local = h.local;
         }
         iface.localstats.add(sender_local, receiver_local, &Counters { packets: 1, bytes: len as u64 });
@@ -271,6 +277,7 @@ impl Worker {
             if let Verdict::Done(c) = d.feed(det, l3, now / 1_000_000, packets) {
                 // Frees nDPI's state now: a classified flow keeps only its classification.
                 tap_classified(&self.shared, self.id, flow, &c);
+                score_classified(&self.shared, hosts, flow, &c);
                 flow.detection = Detection::Done(c);
                 // Nothing else needs its packets: let the kernel count them from now on
                 // (the XDP program keys plain and VLAN-tagged frames only).
@@ -343,11 +350,14 @@ impl Worker {
             srv2cli_seq: Default::default(),
             serial: st.iface.flows_created as u32,
             extra: None,
+            score: FlowScore::default(),
         };
         flow.swap_pending = opener_is_sender && flow.wants_swap(p.tcp_flags);
         let srv_port = flow.server().1;
         let has_ports = p.src_port != 0 || p.dst_port != 0;
+        let round = shared.cfg.host_check_round.load(Ordering::Relaxed);
         if let Some(h) = st.hosts.get_mut(cli_host) {
+            h.new_flows.count(round, now, true);
             h.active_flows_as_client += 1;
             h.total_flows_as_client += 1;
             h.contacted_peers.insert(srv);
@@ -356,6 +366,7 @@ impl Worker {
             }
         }
         if let Some(h) = st.hosts.get_mut(srv_host) {
+            h.new_flows.count(round, now, false);
             h.active_flows_as_server += 1;
             h.total_flows_as_server += 1;
             h.contacted_peers.insert(cli);
@@ -463,6 +474,7 @@ impl Worker {
             Detection::InProgress(mut d) => {
                 let c = d.give_up(self.detector.as_mut().expect("detector"));
                 tap_classified(&self.shared, self.id, &flow, &c);
+                score_classified(&self.shared, &mut self.state.hosts, &mut flow, &c);
                 Some(c)
             }
             Detection::Done(c) => Some(c),
@@ -475,6 +487,8 @@ impl Worker {
                 h.add_flow_share(&share);
             }
         }
+        // An ended flow's score leaves its hosts (ntopng's host score covers active flows).
+        unscore_hosts(&mut self.state.hosts, &flow);
         if let Some(h) = self.state.hosts.get_mut(flow.cli_host) {
             h.active_flows_as_client -= 1;
         }
@@ -505,10 +519,12 @@ impl Worker {
     /// as ndpiReader does before it prints its results. The flows themselves stay.
     pub fn end_of_input(&mut self) {
         let Some(det) = self.detector.as_mut() else { return };
-        for f in self.state.flows.iter_mut() {
+        let WorkerState { flows, hosts, .. } = &mut self.state;
+        for f in flows.iter_mut() {
             if let Detection::InProgress(d) = &mut f.detection {
                 let c = d.give_up(det);
                 tap_classified(&self.shared, self.id, f, &c);
+                score_classified(&self.shared, hosts, f, &c);
                 f.detection = Detection::Done(c);
             }
         }
@@ -540,6 +556,44 @@ fn tap_classified(shared: &Shared, worker: usize, flow: &Flow, c: &ndpi::Classif
 #[cold]
 fn tap_ended(tap: &AlertTap, flow: &Flow, worker: usize, c: &Option<ndpi::Classification>, reason: EndReason) {
     tap.offer(FlowEventKind::Ended, FlowRecord::from_flow(flow, worker, c.clone(), Some(reason)));
+}
+
+/// The classified-flow hook for scores: the flow's score is the sum of the scores of the risks whose
+/// check is on (ntopng's flow score), added to its client's and server's score.
+#[inline]
+fn score_classified(shared: &Shared, hosts: &mut HostTable, flow: &mut Flow, c: &ndpi::Classification) {
+    let Some(mask) = shared.cfg.scored_risks.as_ref() else { return };
+    let risks = c.risk & mask.load(Ordering::Relaxed);
+    if risks != 0 {
+        flow.score = FlowScore::of_risks(risks);
+        score_hosts(hosts, flow);
+    }
+}
+
+/// Adds a flow's score to its current client and server.
+fn score_hosts(hosts: &mut HostTable, flow: &Flow) {
+    if flow.score.total() == 0 {
+        return;
+    }
+    if let Some(h) = hosts.get_mut(flow.cli_host) {
+        h.score.as_client += flow.score.client as u32;
+    }
+    if let Some(h) = hosts.get_mut(flow.srv_host) {
+        h.score.as_server += flow.score.server as u32;
+    }
+}
+
+/// Takes a flow's score back from its current client and server.
+fn unscore_hosts(hosts: &mut HostTable, flow: &Flow) {
+    if flow.score.total() == 0 {
+        return;
+    }
+    if let Some(h) = hosts.get_mut(flow.cli_host) {
+        h.score.as_client -= flow.score.client as u32;
+    }
+    if let Some(h) = hosts.get_mut(flow.srv_host) {
+        h.score.as_server -= flow.score.server as u32;
+    }
 }
 
 /// A sequence problem: rare, so kept out of the packet loop's body.

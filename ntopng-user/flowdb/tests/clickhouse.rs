@@ -49,6 +49,7 @@ fn record(i: u32) -> FlowRecord {
         cli2srv_dscp: (i % 3) as u8,
         srv2cli_dscp: 0,
         end_reason: None,
+        score: Default::default(),
     }
 }
 

@@ -37,6 +37,7 @@ fn record(i: u32) -> FlowRecord {
         cli2srv_dscp: 0,
         srv2cli_dscp: 0,
         end_reason: None,
+        score: Default::default(),
     }
 }
 

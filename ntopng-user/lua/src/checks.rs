@@ -531,9 +531,9 @@ impl CheckEngine {
     }
 
     /// Runs the host modules on every host of `view` (a view with hosts and flows), at wall-clock second
-    /// `now`. `score_of` gives a host's score. The alerts triggered in this run.
-    pub fn run_hosts(&mut self, view: &Arc<IfaceView>, now: i64, score_of: &dyn Fn(&HostKey) -> u64) -> Vec<HostAlert> {
-        self.run_hosts_every(view, now, score_of, Periodicity::Min)
+    /// `now`. The alerts triggered in this run.
+    pub fn run_hosts(&mut self, view: &Arc<IfaceView>, now: i64) -> Vec<HostAlert> {
+        self.run_hosts_every(view, now, Periodicity::Min)
     }
 
     /// [`CheckEngine::run_hosts`] for the modules' hook of `periodicity`.
@@ -541,7 +541,6 @@ impl CheckEngine {
         &mut self,
         view: &Arc<IfaceView>,
         now: i64,
-        score_of: &dyn Fn(&HostKey) -> u64,
         periodicity: Periodicity,
     ) -> Vec<HostAlert> {
         self.rescan(false);
@@ -572,7 +571,10 @@ impl CheckEngine {
                     let base = self.contacts_base.get(&(ifid, h.key)).copied().unwrap_or_default();
                     let c = contacts.get(&h.key).copied().unwrap_or_default().since(base);
                     let first = !self.visited.contains(&(ifid, h.key));
-                    HostSubject::of(&sc, h, c, score_of(&h.key), first)
+                    // ntopng's host score: its flows' as client and as server, and its engaged alerts'.
+                    let engaged = view.engaged.get(&h.key).map_or(0, |e| e.score);
+                    let score = u64::from(h.score.as_client) + u64::from(h.score.as_server) + u64::from(engaged);
+                    HostSubject::of(&sc, h, c, score, first)
                 })
                 .collect()
         };

@@ -9,7 +9,9 @@
 use std::sync::Arc;
 
 use ndpi::ProtocolNames;
+use ntopng_engine::host::HostKey;
 use ntopng_engine::Snapshot;
+use std::collections::BTreeMap;
 
 /// One monitored interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +60,16 @@ pub struct IfaceView {
     pub snapshot: Arc<Snapshot>,
     /// Seconds: the last packet time for a capture file, now for live capture.
     pub epoch: u64,
+    /// Hosts with engaged host alerts (kept by the daemon's host check runner, not the engine).
+    pub engaged: Arc<BTreeMap<HostKey, EngagedSummary>>,
+}
+
+/// A host's engaged host alerts: how many, and their scores (the host checks' alerts count on the
+/// client side: their client share is 100 %).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EngagedSummary {
+    pub alerts: u32,
+    pub score: u32,
 }
 
 /// The daemon's side: the interfaces and views of their state.

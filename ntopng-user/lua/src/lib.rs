@@ -35,7 +35,7 @@ mod vm;
 pub use checks::{CheckEngine, CheckFamily, CheckStats, FlowAlert, FlowHook, HostAlert, NetworkAlert, NetworkAlertOp, Periodicity};
 pub use flowdb_view::{FlowDbError, FlowDbProvider, FlowDbQueryKind, FlowDbRows};
 pub use alert_view::{AlertError, AlertProvider};
-pub use iface_view::{IfaceInfo, IfaceView, InterfaceProvider, StaticProvider, ViewNeeds};
+pub use iface_view::{EngagedSummary, IfaceInfo, IfaceView, InterfaceProvider, StaticProvider, ViewNeeds};
 pub use luacache::{CachedValue, LuaCache};
 pub use pool::{Dirs, LuaPool, PoolConfig, PoolError};
 pub use registry::{ApiEntry, ApiStatus, SeedFn};

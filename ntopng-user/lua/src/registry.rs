@@ -292,11 +292,11 @@ pub(crate) const IMPLEMENTED: &[(&str, &str, &str)] = &[
     ("interface", "hasExternalAlerts", "false"),
     // interface: statistics
     ("interface", "getAlerts", "this build's alert store query: params_table = the REST alert request (status, epoch_begin/end, start/length, sort/order, `value;op` filters) plus action (list|type_counters|severity_counters|acknowledge|delete) and family (flow|host); returns {status = ok|invalid_args|internal_error, rsp = answer, message = error text}"),
-    ("interface", "getStats", "NetworkInterface::lua shape; throughputs 0 (rates not computed yet), no alerts or scores; localstats, dscp, tcpPacketStats, bcast_domains and ndpi (all received, as ntopng) from the engine's counters, ended flows included; no copy of the flows"),
+    ("interface", "getStats", "NetworkInterface::lua shape; throughputs 0 (rates not computed yet); num_alerts_engaged = engaged host alerts, other alert counters and score 0; localstats, dscp, tcpPacketStats, bcast_domains and ndpi (all received, as ntopng) from the engine's counters, ended flows included; no copy of the flows"),
     ("interface", "getStatsUpdateFreq", "5"),
     ("interface", "getThroughput", "all 0: rates are not computed yet"),
     ("interface", "getActiveFlowsStats", "`{l4_protocols = {[id] = {count, name}}, ndpi = {[app] = {count, num_flows, id}}, status, dscps, num_flows}`"),
-    ("interface", "getScore", "`{score_as_cli = 0, score_as_srv = 0}`: no checks run yet"),
+    ("interface", "getScore", "`{score_as_cli, score_as_srv}`: the active flows' client and server scores, summed over the hosts (hosts past the host cap are not counted)"),
     ("interface", "getProtocolFlowsStats", "`{[l4 name] = {id, num_flows, bytes, packets}}` over active flows"),
     ("interface", "getNumHosts", ""),
     ("interface", "getNumLocalHosts", "local, multicast and broadcast hosts, as ntopng counts them"),

@@ -65,7 +65,7 @@ fn info(ifid: i32, name: &str) -> IfaceInfo {
 
 fn view_of(snap: Arc<Snapshot>, ifid: i32, name: &str) -> IfaceView {
     let epoch = snap.hosts.values().map(|h| h.last_seen_ns / 1_000_000_000).max().unwrap_or(0);
-    IfaceView { info: info(ifid, name), snapshot: snap, epoch }
+    IfaceView { info: info(ifid, name), snapshot: snap, epoch, engaged: Default::default() }
 }
 
 /// Counts the views handed out and records what each asked for.
@@ -753,6 +753,7 @@ fn a_page_of_100k_flows_is_cheap() {
             cli2srv_dscp: 0,
             srv2cli_dscp: 0,
             end_reason: None,
+            score: Default::default(),
         });
     }
     snap.active_flows = snap.flows.len();

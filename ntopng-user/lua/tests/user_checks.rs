@@ -40,7 +40,7 @@ fn setup() -> Option<(TestEnv, Arc<IfaceView>, Arc<Snapshot>)> {
         local_networks: vec![LOCAL_NET.into()],
         running: false,
     };
-    let view = Arc::new(IfaceView { info, snapshot: snap.clone(), epoch: 0 });
+    let view = Arc::new(IfaceView { info, snapshot: snap.clone(), epoch: 0, engaged: Arc::default() });
     let provider: Arc<dyn ntopng_lua::InterfaceProvider> =
         Arc::new(StaticProvider::new(Some(names())).with((*view).clone()));
     let env = TestEnv::with(|cfg| cfg.interfaces = Some(provider));
@@ -158,7 +158,7 @@ fn host_checks_run_per_host_and_remember_first_runs() {
         env.write_script(p, src);
     }
     let mut engine = env.pool.check_engine().unwrap();
-    let run1 = engine.run_hosts(&view, 1_000, &|_| 0);
+    let run1 = engine.run_hosts(&view, 1_000);
     let net: ipnet::IpNet = LOCAL_NET.parse().unwrap();
     let expected: BTreeSet<String> = snap
         .hosts
@@ -172,7 +172,7 @@ fn host_checks_run_per_host_and_remember_first_runs() {
     assert_eq!(big, expected);
     assert_eq!(run1.iter().filter(|a| a.check == "first").count(), snap.hosts.len());
 
-    let run2 = engine.run_hosts(&view, 1_060, &|_| 0);
+    let run2 = engine.run_hosts(&view, 1_060);
     assert_eq!(run2.iter().filter(|a| a.check == "first").count(), 0, "isFirstCheckRun is true once per host");
     assert_eq!(run2.iter().filter(|a| a.check == "big_local").count(), expected.len());
 }
@@ -185,9 +185,9 @@ fn skip_visited_host_suppresses_later_runs() {
         "local m = {} function m.check() host.triggerAlert(5, 'seen') host.skipVisitedHost(true, 2000) end return m",
     );
     let mut engine = env.pool.check_engine().unwrap();
-    assert_eq!(engine.run_hosts(&view, 1_000, &|_| 0).len(), snap.hosts.len());
-    assert_eq!(engine.run_hosts(&view, 1_500, &|_| 0).len(), 0, "skipped until 2000");
-    assert_eq!(engine.run_hosts(&view, 2_000, &|_| 0).len(), snap.hosts.len());
+    assert_eq!(engine.run_hosts(&view, 1_000).len(), snap.hosts.len());
+    assert_eq!(engine.run_hosts(&view, 1_500).len(), 0, "skipped until 2000");
+    assert_eq!(engine.run_hosts(&view, 2_000).len(), snap.hosts.len());
 }
 
 const NETWORK_CHECK: &str = r#"
@@ -244,7 +244,7 @@ fn ntopng_callback_scripts_run_per_entity() {
     let ended: Vec<_> = snap.flows.iter().map(|f| (FlowHook::FlowEnd, f)).collect();
     assert!(engine.run_flows(&view, &ended).is_empty(), "the protocol-detected script does not run at flow end");
     let net: ipnet::IpNet = LOCAL_NET.parse().unwrap();
-    let hosts: BTreeSet<String> = engine.run_hosts(&view, 1_000, &|_| 0).into_iter().map(|a| a.message).collect();
+    let hosts: BTreeSet<String> = engine.run_hosts(&view, 1_000).into_iter().map(|a| a.message).collect();
     let want: BTreeSet<String> =
         snap.hosts.keys().filter(|k| net.contains(&k.addr.to_ip())).map(|k| k.addr.to_string()).collect();
     assert_eq!(hosts, want);
@@ -268,7 +268,7 @@ fn periodicity_hooks_run_at_their_own_period() {
         (ntopng_lua::Periodicity::Hour, None),
         (ntopng_lua::Periodicity::Day, Some("day")),
     ] {
-        let got = engine.run_hosts_every(&view, 1_000, &|_| 0, p);
+        let got = engine.run_hosts_every(&view, 1_000, p);
         match want {
             Some(msg) => {
                 assert_eq!(got.len(), n, "{p:?}");

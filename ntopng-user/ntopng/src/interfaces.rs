@@ -4,10 +4,12 @@
 
 use ndpi::ProtocolNames;
 use ntopng_engine::publish::{Publisher, Want};
+use ntopng_engine::host::HostKey;
 use ntopng_engine::Snapshot;
-use ntopng_lua::{IfaceInfo, IfaceView, InterfaceProvider, ViewNeeds};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use ntopng_lua::{EngagedSummary, IfaceInfo, IfaceView, InterfaceProvider, ViewNeeds};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How old a merged view may be before workers are asked again: REST pages refreshed by many clients
@@ -26,6 +28,10 @@ struct Monitored {
     info: IfaceInfo,
     publisher: Arc<Publisher>,
     running: AtomicBool,
+    /// The host check runner's round, shared with this interface's workers (EngineConfig::host_check_round).
+    host_check_round: Arc<AtomicU32>,
+    /// Hosts with engaged host alerts, as the runner last left them (views carry it to the bindings).
+    engaged: Mutex<Arc<BTreeMap<HostKey, EngagedSummary>>>,
 }
 
 pub struct Interfaces {
@@ -50,8 +56,26 @@ impl Interfaces {
             local_networks,
             running: true,
         };
-        self.list.push(Monitored { info, publisher, running: AtomicBool::new(true) });
+        self.list.push(Monitored {
+            info,
+            publisher,
+            running: AtomicBool::new(true),
+            host_check_round: Arc::default(),
+            engaged: Mutex::default(),
+        });
         ifid
+    }
+
+    /// The host check round counter of `ifid`, to hand to its workers.
+    pub fn host_check_round(&self, ifid: i32) -> Arc<AtomicU32> {
+        self.list[ifid as usize].host_check_round.clone()
+    }
+
+    /// The runner's new engaged host alerts of `ifid`.
+    pub fn set_engaged(&self, ifid: i32, engaged: BTreeMap<HostKey, EngagedSummary>) {
+        if let Some(m) = self.list.get(ifid as usize) {
+            *m.engaged.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(engaged);
+        }
     }
 
     /// The capture of `ifid` ended (file read): its state stays queryable.
@@ -98,7 +122,8 @@ impl Interfaces {
     fn wrap(m: &Monitored, snapshot: Arc<Snapshot>) -> Arc<IfaceView> {
         let info = Interfaces::info(m);
         let epoch = if info.pcap_dump { last_packet_epoch(&snapshot).unwrap_or_else(now_epoch) } else { now_epoch() };
-        Arc::new(IfaceView { info, snapshot, epoch })
+        let engaged = m.engaged.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Arc::new(IfaceView { info, snapshot, epoch, engaged })
     }
 }
 

@@ -6,6 +6,7 @@ mod config_file;
 mod alerts;
 mod control;
 mod flow_db;
+mod host_checks;
 mod install_dirs;
 mod interfaces;
 mod test_scripts;
@@ -120,7 +121,7 @@ fn engine_config(cli: &Cli) -> Result<EngineConfig, String> {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
-    let cfg = engine_config(&cli)?;
+    let mut cfg = engine_config(&cli)?;
     if cli.interfaces.is_empty() {
         return Err("no interface given: use -i <interface> or -i <capture file>".into());
     }
@@ -201,6 +202,8 @@ fn run(cli: Cli) -> Result<(), String> {
     }
     let registry = Arc::new(registry);
     let alerting = Alerting::new();
+    // Flows are scored at classification by the risks whose check is on (the checks configuration's mask).
+    cfg.scored_risks = Some(alerting.checks().risk_mask());
     // The timeseries are written only when they can be read: with the web server on.
     let (control, ts_writer) = match &install {
         Some(dirs) => {
@@ -213,6 +216,11 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         None => (None, None),
     };
+    // Host checks raise alerts only where they can be read: with the web server on (as flow alerts).
+    let host_checks = match &install {
+        Some(_) => Some(host_checks::HostCheckRunner::start(registry.clone(), alerting.clone(), host_checks::period())?),
+        None => None,
+    };
     if let Some(cmd) = &cli.test_script_pre {
         run_hook("--test-script-pre", cmd);
     }
@@ -222,6 +230,7 @@ fn run(cli: Cli) -> Result<(), String> {
     let mut alert_writers = Vec::new();
     for (ifid, iface, capture, publisher) in pending_live {
         let (mut cfg, q, stop) = (cfg.clone(), queue.clone(), stop.clone());
+        cfg.host_check_round = registry.host_check_round(ifid);
         // Alerts are stored only when they can be read: with the web server on (as the timeseries).
         if let Some(a) = install.as_ref().and_then(|_| alerting.attach_or_warn(ifid, &cli.data_dir, false)) {
             cfg.alerts = Some(a.tap.clone());
@@ -240,6 +249,7 @@ fn run(cli: Cli) -> Result<(), String> {
         .into_iter()
         .map(|(ifid, path, publisher)| {
             let (mut cfg, q, registry) = (cfg.clone(), queue.clone(), registry.clone());
+            cfg.host_check_round = registry.host_check_round(ifid);
             let drain = install.as_ref().and_then(|_| alerting.attach_or_warn(ifid, &cli.data_dir, true)).map(|a| {
                 cfg.alerts = Some(a.tap.clone());
                 let drain = (a.tap.clone(), a.stats.clone());
@@ -279,6 +289,10 @@ fn run(cli: Cli) -> Result<(), String> {
     stop.store(true, Ordering::Relaxed);
     if let Some(c) = &control {
         c.shutting_down();
+    }
+    // Engaged host alerts are released and stored before the interfaces go.
+    if let Some(h) = host_checks {
+        h.stop();
     }
     let mut live_results = Vec::new();
     for t in live_threads {

@@ -97,7 +97,7 @@ impl UserChecks {
         let contexts = interfaces
             .interfaces()
             .into_iter()
-            .map(|info| (info.ifid, Arc::new(IfaceView { info, snapshot: Arc::new(Snapshot::default()), epoch: 0 })))
+            .map(|info| (info.ifid, Arc::new(IfaceView { info, snapshot: Arc::new(Snapshot::default()), epoch: 0, engaged: Arc::default() })))
             .collect();
         alerting.set_flow_hook(Arc::new(FlowChecks { engine: Mutex::new(flow_engine), alerting: alerting.clone(), contexts }));
         let stop = Arc::new(AtomicBool::new(false));
@@ -165,7 +165,7 @@ impl Periodic {
             let now = now_secs();
             let view = if hosts_on || nets_on { self.interfaces.background_view(ifid, ViewNeeds::HOSTS_FLOWS) } else { None };
             let host_alerts = match (hosts_on, &view) {
-                (true, Some(view)) => self.engine.run_hosts_every(view, now, &|_| 0, periodicity),
+                (true, Some(view)) => self.engine.run_hosts_every(view, now, periodicity),
                 _ => Vec::new(),
             };
             let net_ops = match (nets_on, &view) {
@@ -173,7 +173,7 @@ impl Periodic {
                 _ => Vec::new(),
             };
             // The alerts are applied under the engaged-alerts lock, never while Lua runs.
-            self.alerting.with_engaged(ifid, |store, engaged| {
+            let summary = self.alerting.with_engaged(ifid, |store, engaged| {
                 let mut seen = HashSet::new();
                 for a in host_alerts {
                     let ip = a.host.addr.to_string();
@@ -221,7 +221,11 @@ impl Periodic {
                         log::warn!("interface {ifid}: network check alert: {e}");
                     }
                 }
+                crate::host_checks::engaged_summary(engaged)
             });
+            if let Some(summary) = summary {
+                self.interfaces.set_engaged(ifid, summary);
+            }
         }
     }
 }

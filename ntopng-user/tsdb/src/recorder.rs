@@ -100,7 +100,7 @@ impl Recorder {
                 let key = if h.key.vlan == 0 { h.key.addr.to_string() } else { format!("{}@{}", h.key.addr, h.key.vlan) };
                 let k = key.as_str();
                 p("host:traffic", &[k], &[h.sent.bytes as f64, h.rcvd.bytes as f64]);
-                p("host:score", &[k], &[0.0, 0.0]);
+                p("host:score", &[k], &[h.score.as_client as f64, h.score.as_server as f64]);
                 p("host:active_flows", &[k], &[h.active_flows_as_client as f64, h.active_flows_as_server as f64]);
                 p("host:total_flows", &[k], &[h.total_flows_as_client as f64, h.total_flows_as_server as f64]);
                 if self.host_ndpi {

@@ -9,6 +9,7 @@
 mod flow_cap;
 mod fragments;
 mod handshake;
+mod host_attacks;
 mod idle;
 mod ipv6_ext;
 mod sample;
@@ -18,6 +19,7 @@ mod vlan;
 pub use flow_cap::{flow_cap, FlowCapParams};
 pub use fragments::fragments;
 pub use handshake::handshake;
+pub use host_attacks::{host_attacks, HostAttackParams, HostAttacks, SynCounts};
 pub use idle::{idle, IDLE_TIMEOUT_S};
 pub use ipv6_ext::ipv6_ext;
 pub use sample::sample;

@@ -45,6 +45,8 @@ pub struct FlowRecord {
     pub srv2cli_dscp: u8,
     /// Why the flow ended; `None` for a flow still active (state snapshots).
     pub end_reason: Option<EndReason>,
+    /// The flow's score (sum of its alerts' scores), client and server sides.
+    pub score: crate::flow::FlowScore,
 }
 
 impl FlowRecord {
@@ -78,6 +80,7 @@ impl FlowRecord {
             srv2cli_tcp,
             cli2srv_dscp: f.cli2srv_dscp,
             srv2cli_dscp: f.srv2cli_dscp,
+            score: f.score,
             end_reason,
         }
     }

@@ -180,7 +180,8 @@ fn sort_flows(sc: &Scope, flows: &mut [&FlowRecord], column: &str, a2z: bool, ne
         "packets" => &|x, y| (x.cli2srv.packets + x.srv2cli.packets).cmp(&(y.cli2srv.packets + y.srv2cli.packets)),
         "info" => &|x, y| info(x).cmp(&info(y)),
         "key" => &|_, _| Ordering::Equal,
-        // bytes, the default (empty or unknown column); score, thpt and latencies are neutral today.
+        "score" => &|x, y| x.score.total().cmp(&y.score.total()),
+        // bytes, the default (empty or unknown column); thpt and latencies are neutral today.
         _ => &|x, y| bytes(x).cmp(&bytes(y)),
     };
     let order = |x: &&FlowRecord, y: &&FlowRecord| {

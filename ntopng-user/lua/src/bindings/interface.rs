@@ -218,9 +218,9 @@ fn stats_table(lua: &Lua, sc: &Scope) -> mlua::Result<Table> {
     t.raw_set("has_macs", !snap.macs.is_empty())?;
     t.raw_set("seen.last", sc.view.epoch)?;
     t.raw_set("periodic_stats_update_frequency_secs", STATS_UPDATE_FREQ)?;
-    // No checks run yet: no alerts.
+    // Engaged host alerts, as the host check runner last left them; flow alert counters are not kept yet.
+    t.raw_set("num_alerts_engaged", sc.view.engaged.values().map(|e| e.alerts as u64).sum::<u64>())?;
     for k in [
-        "num_alerts_engaged",
         "num_alerted_flows",
         "num_alerted_flows_notice",
         "num_alerted_flows_warning",
@@ -593,9 +593,15 @@ pub(super) fn install(r: &mut Registrar, ctx: &Ctx) -> mlua::Result<()> {
         )?)
     })?;
     let c = ctx.clone();
+    // ntopng's interface score: its active flows' client and server scores (each host's share, summed).
     r.add("interface", "getScore", move |lua, a| {
-        selected_info(&c, a)?;
-        Ok(zeros(lua, &["score_as_cli", "score_as_srv"])?)
+        with_scope(&c, a, ViewNeeds::HOSTS, |sc| {
+            let (cli, srv) = sc.snap().hosts.values().fold((0u64, 0u64), |(c, s), h| (c + h.score.as_client as u64, s + h.score.as_server as u64));
+            let t = lua.create_table()?;
+            t.raw_set("score_as_cli", cli)?;
+            t.raw_set("score_as_srv", srv)?;
+            Ok(t)
+        })
     })?;
     let c = ctx.clone();
     r.add("interface", "getnDPIStats", move |lua, a| match a.opt_string(1, "host")? {

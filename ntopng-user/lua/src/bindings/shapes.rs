@@ -512,11 +512,13 @@ pub(super) fn host_table(
     t.raw_set("flows.as_server", h.total_flows_as_server)?;
     t.raw_set("total_flows.as_client", h.total_flows_as_client)?;
     t.raw_set("total_flows.as_server", h.total_flows_as_server)?;
-    // No checks run yet: no score, no alerts.
-    t.raw_set("score", 0)?;
-    t.raw_set("score.as_client", 0)?;
-    t.raw_set("score.as_server", 0)?;
-    t.raw_set("num_alerts", 0)?;
+    // ntopng's host score: its active flows' shares plus its engaged host alerts (client side).
+    let engaged = sc.view.engaged.get(&h.key).copied().unwrap_or_default();
+    let (as_client, as_server) = (h.score.as_client + engaged.score, h.score.as_server);
+    t.raw_set("score", as_client + as_server)?;
+    t.raw_set("score.as_client", as_client)?;
+    t.raw_set("score.as_server", as_server)?;
+    t.raw_set("num_alerts", engaged.alerts)?;
     t.raw_set("os", 0)?;
     t.raw_set("asn", 0)?;
     t.raw_set("asname", "")?;
@@ -707,8 +709,13 @@ pub(super) fn flow_table(lua: &Lua, sc: &Scope, f: &FlowRecord) -> mlua::Result<
         t.raw_set("tcp.nw_latency.server", 0.0)?;
         t.raw_set("tcp.appl_latency", 0.0)?;
     }
+    // ntopng's flow score: the sum of its alerts' scores, split between client and server.
     let score = lua.create_table()?;
-    score.raw_set("flow_score", 0)?;
+    score.raw_set("flow_score", f.score.total())?;
+    let sides = lua.create_table()?;
+    sides.raw_set("client_score", f.score.client)?;
+    sides.raw_set("server_score", f.score.server)?;
+    score.raw_set("host_score_total", sides)?;
     t.raw_set("score", score)?;
     let tos = lua.create_table()?;
     for (side, dscp) in [("client", f.cli2srv_dscp), ("server", f.srv2cli_dscp)] {

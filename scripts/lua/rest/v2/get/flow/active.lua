@@ -64,6 +64,8 @@ for _, f in ipairs(flows_stats.flows or {}) do
     bytes = bytes,
     thpt = { pps = num(f["throughput_pps"]), bps = num(f["throughput_bps"]) * 8 },
     breakdown = { cli2srv = pct_cli2srv, srv2cli = 100 - pct_cli2srv },
+    -- the flow's score, formatted as ntopng's score-enabled builds show it
+    score = tostring(math.tointeger(num(f["score"] and f["score"]["flow_score"])) or 0),
   }
   if verbose then
     record.packets = num(f["packets"])

@@ -1,0 +1,107 @@
+//! The host checks (checks.md §3): run by the daemon's host check runner every minute (ntopng's `min`
+//! hook) on what each host did since the previous run ([`HostWindow`]). One module per check; each
+//! says whether its condition holds and with which values; [`run`] applies the configuration (on/off,
+//! `script_conf.threshold`) and the registry's identity (alert id, score).
+
+pub mod flow_flood;
+pub mod score_threshold;
+pub mod syn_scan;
+
+use crate::config::Checks;
+use crate::registry::{AlertCategory, Family};
+use crate::severity::Severity;
+use serde_json::{json, Value};
+
+/// One host's activity since the previous run of the checks (counts are differences between runs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HostWindow {
+    /// SYNs (without ACK) sent and SYN-ACKs received: connection attempts made and answered.
+    pub syn_sent: u64,
+    pub synack_rcvd: u64,
+    /// SYNs received and SYN-ACKs sent: connection attempts received and answered.
+    pub syn_rcvd: u64,
+    pub synack_sent: u64,
+    /// Most new flows started in one second (packet time), as client and as server.
+    pub new_flows_per_sec_as_client: u32,
+    pub new_flows_per_sec_as_server: u32,
+    /// The host's score now (not a difference): its active flows' shares.
+    pub score_as_client: u32,
+    pub score_as_server: u32,
+}
+
+/// A condition that holds: the value that crossed the threshold and the side that crossed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub value: u64,
+    pub threshold: u64,
+    /// The host did it (attacker, as client) rather than had it done to it (victim, as server).
+    pub as_attacker: bool,
+}
+
+/// A host alert a check raised on one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaisedHostAlert {
+    pub key: &'static str,
+    pub alert_id: u16,
+    pub category: AlertCategory,
+    /// The check's fixed alert score (ntopng's host alert scores do not depend on the values).
+    pub score: u16,
+    pub hit: Hit,
+    /// Why, in words, with the values.
+    pub description: String,
+}
+
+impl RaisedHostAlert {
+    pub fn severity(&self) -> Severity {
+        Severity::from_score(self.score as u32)
+    }
+    pub fn is_attacker(&self) -> bool {
+        self.hit.as_attacker
+    }
+    pub fn is_victim(&self) -> bool {
+        !self.hit.as_attacker
+    }
+    /// The alert's check-specific JSON (the `json` column).
+    pub fn json(&self) -> Value {
+        json!({
+            "alert_generation": {"script_key": self.key, "subdir": "host", "confset_id": 0},
+            "value": self.hit.value,
+            "threshold": self.hit.threshold,
+            "is_attacker": self.is_attacker(),
+            "is_victim": self.is_victim(),
+        })
+    }
+}
+
+type Evaluate = fn(&HostWindow, u64) -> Option<(Hit, String)>;
+
+/// The implemented host checks, by key.
+const HOST_CHECKS: &[(&str, Evaluate)] = &[
+    ("syn_scan", syn_scan::evaluate),
+    ("flow_flood", flow_flood::evaluate),
+    ("score_threshold", score_threshold::evaluate),
+];
+
+/// Runs every enabled host check on one host's window.
+pub fn run(checks: &Checks, w: &HostWindow) -> Vec<RaisedHostAlert> {
+    let registry = checks.registry();
+    let mut out = Vec::new();
+    for (key, evaluate) in HOST_CHECKS {
+        let Some(def) = registry.get(Family::Host, key) else { continue };
+        if !checks.is_enabled(Family::Host, key) {
+            continue;
+        }
+        let threshold = checks.threshold(Family::Host, key).or(def.default_threshold).unwrap_or(u64::MAX);
+        if let Some((hit, description)) = evaluate(w, threshold) {
+            out.push(RaisedHostAlert {
+                key: def.key,
+                alert_id: def.alert_id,
+                category: def.category,
+                score: def.score,
+                hit,
+                description,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,305 @@
+//! Host checks and scores, end to end: the real daemon reads a generated capture (a SYN scan, a SYN flood
+//! and a flow flood: `ntopng_bench::gen::scenarios::host_attacks`), its host check runner (period shortened
+//! with NTOPNG_TEST_HOST_CHECK_PERIOD_MS) engages alerts whose values are the generator's counts, and
+//! releases them into the alert database at the next run; everything is read over HTTP. Scores: on nDPI's
+//! 1kxun.pcap, each host's score is the sum of its flows' risk scores, computed here from the stored flow
+//! alerts' risk bitmaps and nDPI's per-risk scores.
+
+mod daemon;
+mod support;
+
+use daemon::{free_port, Auth, Daemon};
+use ntopng_bench::gen::pcap_writer::write_pcap;
+use ntopng_bench::gen::scenarios::{host_attacks, HostAttackParams, HostAttacks};
+use ntopng_bench::gen::MemorySink;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use support::{scratch_dir, shared_pcaps};
+
+const SYN_SCAN: i64 = 5;
+const FLOW_FLOOD: i64 = 4;
+const THRESHOLD: u64 = 256;
+const PERIOD_MS: &str = "2500";
+
+fn generate(dir: &Path) -> (PathBuf, HostAttacks) {
+    let mut sink = MemorySink::default();
+    let attacks = host_attacks(&mut sink, &HostAttackParams::default()).unwrap();
+    let path = dir.join("host_attacks.pcap");
+    std::fs::write(&path, write_pcap(Vec::new(), &sink.records).unwrap()).unwrap();
+    (path, attacks)
+}
+
+/// A daemon on `cap` whose `--test-script-pre` enables `enable` (host checks) over REST before the capture
+/// is read, as ntopng's own tests configure checks.
+fn start(name: &str, cap: &Path, enable: &[&str]) -> Daemon {
+    let dir = scratch_dir(name);
+    let port = free_port();
+    let pre: Vec<String> = enable
+        .iter()
+        .map(|k| {
+            format!("curl -sf 'http://127.0.0.1:{port}/lua/rest/v2/enable/check.lua?check_subdir=host&script_key={k}'")
+        })
+        .collect();
+    let pre = if pre.is_empty() { "true".to_string() } else { pre.join(" && ") };
+    let args = [
+        "-i",
+        cap.to_str().unwrap(),
+        "-m",
+        HostAttacks::LOCAL_NET,
+        "--workers",
+        "1",
+        "--disable-login=1",
+        "--test-script-pre",
+        &pre,
+    ];
+    let d = Daemon::start_on(port, &args, &dir.join("data"), &[("NTOPNG_TEST_HOST_CHECK_PERIOD_MS", PERIOD_MS)]);
+    d.wait_capture_read();
+    d
+}
+
+fn host_alerts(d: &Daemon, status: &str) -> Vec<Value> {
+    let (rsp, whole) =
+        d.rest_ok(&format!("/lua/rest/v2/get/host/alert/list.lua?ifid=0&status={status}&format=json"), &Auth::None);
+    let recs = rsp["records"].as_array().unwrap().clone();
+    assert_eq!(whole["recordsFiltered"].as_u64(), Some(recs.len() as u64));
+    recs
+}
+
+/// Polls until `n` host alerts have status `status` (the runner works on its own clock).
+fn wait_for(d: &Daemon, status: &str, n: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let recs = host_alerts(d, status);
+        if recs.len() >= n || Instant::now() > deadline {
+            assert_eq!(recs.len(), n, "{status} host alerts: {recs:#?}\n{}", d.log());
+            return recs;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// (alert id, ip) -> (value, is_attacker) of the expected alerts, from the generator's counts.
+fn expected(a: &HostAttacks, syn_scan: bool, flow_flood: bool) -> BTreeMap<(i64, String), (u64, bool)> {
+    let mut want = BTreeMap::new();
+    if syn_scan {
+        for (ip, c) in &a.syn {
+            let (attacker, victim) = (c.syn_sent - c.synack_rcvd, c.syn_rcvd - c.synack_sent);
+            if attacker > THRESHOLD {
+                want.insert((SYN_SCAN, ip.to_string()), (attacker, true));
+            } else if victim > THRESHOLD {
+                want.insert((SYN_SCAN, ip.to_string()), (victim, false));
+            }
+        }
+    }
+    if flow_flood {
+        for (ip, (cli, srv)) in &a.new_flows_per_sec {
+            if *cli as u64 > THRESHOLD {
+                want.insert((FLOW_FLOOD, ip.to_string()), (*cli as u64, true));
+            } else if *srv as u64 > THRESHOLD {
+                want.insert((FLOW_FLOOD, ip.to_string()), (*srv as u64, false));
+            }
+        }
+    }
+    want
+}
+
+fn got(recs: &[Value]) -> BTreeMap<(i64, String), (u64, bool)> {
+    recs.iter()
+        .map(|r| {
+            let doc: Value = serde_json::from_str(r["json"].as_str().unwrap()).unwrap();
+            assert_eq!(doc["threshold"].as_u64(), Some(THRESHOLD), "{r}");
+            assert_eq!((r["score"].as_i64(), r["severity"].as_i64()), (Some(50), Some(4)), "score 50 → warning: {r}");
+            let attacker = r["is_attacker"].as_i64() == Some(1);
+            assert_eq!(r["is_victim"].as_i64() == Some(1), !attacker, "{r}");
+            (
+                (r["alert_id"].as_i64().unwrap(), r["ip"].as_str().unwrap().to_string()),
+                (doc["value"].as_u64().unwrap(), attacker),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn scan_and_flood_alerts_are_engaged_then_released() {
+    let dir = scratch_dir("host-checks-gen");
+    let (cap, attacks) = generate(&dir);
+    let want = expected(&attacks, true, true);
+    // By hand: SYN scan 300 SYNs, 20 answered (280 each side); SYN flood 600 SYNs, 100 answered (500 each
+    // side) and 600 new flows in one second (both sides); UDP flood 400 new flows in one second.
+    assert_eq!(want.len(), 7);
+    assert_eq!(want[&(SYN_SCAN, "198.18.1.0".into())], (280, true));
+    assert_eq!(want[&(SYN_SCAN, "198.18.2.0".into())], (280, false));
+    assert_eq!(want[&(FLOW_FLOOD, "198.18.4.0".into())], (600, false));
+    assert_eq!(want[&(FLOW_FLOOD, "198.18.5.0".into())], (400, true));
+
+    let mut d = start("host-checks-both", &cap, &["syn_scan", "flow_flood"]);
+    let engaged = wait_for(&d, "engaged", want.len());
+    assert_eq!(got(&engaged), want);
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/get/host/alert/list.lua?ifid=0&status=engaged", &Auth::None);
+    assert_eq!(rsp["stats"], Value::Array(vec![]), "engaged lists have no query stats");
+    let gui = rsp["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ip"]["value"] == "198.18.1.0" && r["alert_id"]["value"] == "5")
+        .unwrap();
+    assert_eq!(
+        (gui["script_key"].as_str(), gui["role"]["value"].as_str(), gui["role_cli_srv"]["value"].as_str()),
+        (Some("syn_scan"), Some("attacker"), Some("client"))
+    );
+    // Filters apply to engaged alerts: the victim's alerts only.
+    let (_, whole) =
+        d.rest_ok("/lua/rest/v2/get/host/alert/list.lua?ifid=0&status=engaged&ip=198.18.4.0;eq", &Auth::None);
+    assert_eq!(whole["recordsFiltered"].as_u64(), Some(2));
+
+    let (iface, _) = d.rest_ok("/lua/rest/v2/get/interface/data.lua?ifid=0", &Auth::None);
+    assert_eq!(iface["engaged_alerts"].as_u64(), Some(want.len() as u64), "{iface}");
+    // While engaged, a host's alerts count in its data: num_alerts, and their scores (client side).
+    let (h, _) = d.rest_ok("/lua/rest/v2/get/host/data.lua?ifid=0&host=198.18.3.0", &Auth::None);
+    assert_eq!(
+        (h["num_alerts"].as_u64(), h["score"].as_u64(), h["score.as_client"].as_u64(), h["score.as_server"].as_u64()),
+        (Some(2), Some(100), Some(100), Some(0)),
+        "{h}"
+    );
+
+    // The next run finds no new activity: every alert is released and stored with its end.
+    let released = wait_for(&d, "historical", want.len());
+    assert_eq!(got(&released), want);
+    assert!(host_alerts(&d, "engaged").is_empty());
+    for r in &released {
+        assert!(r["tstamp_end"].as_i64() > r["tstamp"].as_i64(), "released after at least one period: {r}");
+    }
+    let (types, _) = d.rest_ok("/lua/rest/v2/get/alert/type/counters.lua?ifid=0", &Auth::None);
+    let host_types: BTreeMap<u64, u64> = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["entity_id"] == 1)
+        .map(|t| (t["alert_id"].as_u64().unwrap(), t["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(host_types, BTreeMap::from([(5, 4), (4, 3)]), "{types}");
+    let (h, _) = d.rest_ok("/lua/rest/v2/get/host/data.lua?ifid=0&host=198.18.3.0", &Auth::None);
+    assert_eq!((h["num_alerts"].as_u64(), h["score"].as_u64()), (Some(0), Some(0)), "{h}");
+    let (iface, _) = d.rest_ok("/lua/rest/v2/get/interface/data.lua?ifid=0", &Auth::None);
+    assert_eq!(iface["engaged_alerts"].as_u64(), Some(0), "{iface}");
+    // Bad parameters keep ntopng's envelope.
+    let r = d.get("/lua/rest/v2/get/host/alert/list.lua?ifid=0&status=engaged&ip=not-an-ip;eq", &Auth::None);
+    assert_eq!(
+        (r.status, r.json().unwrap()["rc_str"].as_str().map(str::to_string)),
+        (400, Some("INVALID_ARGUMENTS".into()))
+    );
+    assert!(d.stop());
+}
+
+#[test]
+fn a_check_turned_off_raises_nothing() {
+    let dir = scratch_dir("host-checks-gen-off");
+    let (cap, attacks) = generate(&dir);
+    // Only flow_flood on (syn_scan keeps ntopng's default: off).
+    let want = expected(&attacks, false, true);
+    assert_eq!(want.len(), 3);
+    let mut d = start("host-checks-flood-only", &cap, &["flow_flood"]);
+    let engaged = wait_for(&d, "engaged", want.len());
+    assert_eq!(got(&engaged), want);
+    // Stopped while they are engaged: shutdown releases them into the database; no SYN scan alert anywhere.
+    assert!(d.stop());
+    let db = rusqlite::Connection::open(d.data_dir.join("0/alerts/alert_store_v11.db")).unwrap();
+    let count = |id: i64| -> i64 {
+        db.query_row("SELECT COUNT(*) FROM host_alerts WHERE alert_id = ?", [id], |r| r.get(0)).unwrap()
+    };
+    assert_eq!((count(FLOW_FLOOD), count(SYN_SCAN)), (want.len() as i64, 0));
+}
+
+/// nDPI's per-risk client/server scores summed as ntopng sums a flow's alerts (each side capped at 250).
+fn flow_score(risk: u64) -> (u64, u64) {
+    let (mut c, mut s) = (0u64, 0u64);
+    for bit in (0..64).filter(|b| risk & 1 << b != 0) {
+        let r = ndpi::risk_score(bit);
+        c += r.client as u64;
+        s += r.server as u64;
+    }
+    (c.min(250), s.min(250))
+}
+
+#[test]
+fn scores_sum_the_flows_risk_scores() {
+    let Some(pcaps) = shared_pcaps("host/flow scores on ndpi-4.2/1kxun.pcap") else { return };
+    let base = pcaps.join("ndpi-4.2");
+    let cap = base.join("pcap/1kxun.pcap");
+    let protos = base.join("example/protos.txt");
+    let dir = scratch_dir("host-scores");
+    let mut d = Daemon::start(
+        &["-i", cap.to_str().unwrap(), "-p", protos.to_str().unwrap(), "-m", "192.168.0.0/16", "--disable-login=1"],
+        &dir.join("data"),
+    );
+    d.wait_capture_read();
+    let a = Auth::None;
+    // The risky flows, with their endpoints and risks, as the alert writer stored them.
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&format=json&length=1000", &a);
+    let risky = rsp["records"].as_array().unwrap();
+    assert_eq!(risky.len(), 16);
+    let mut per_host: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut per_flow: BTreeMap<(String, i64, String, i64), u64> = BTreeMap::new();
+    for r in risky {
+        let (c, s) = flow_score(r["flow_risk_bitmap"].as_u64().unwrap());
+        assert_eq!(r["score"].as_u64(), Some(c + s), "stored flow alert score: {r}");
+        per_host.entry(r["cli_ip"].as_str().unwrap().to_string()).or_default().0 += c;
+        per_host.entry(r["srv_ip"].as_str().unwrap().to_string()).or_default().1 += s;
+        let key = (
+            r["cli_ip"].as_str().unwrap().to_string(),
+            r["cli_port"].as_i64().unwrap(),
+            r["srv_ip"].as_str().unwrap().to_string(),
+            r["srv_port"].as_i64().unwrap(),
+        );
+        per_flow.insert(key, c + s);
+    }
+    // Hosts: score.as_client / as_server are the sums over their active flows (no host alert engaged:
+    // the runner's first run is a minute away).
+    for (ip, (c, s)) in &per_host {
+        let (h, _) = d.rest_ok(&format!("/lua/rest/v2/get/host/data.lua?ifid=0&host={ip}"), &a);
+        let got = (
+            h["score.as_client"].as_u64().unwrap(),
+            h["score.as_server"].as_u64().unwrap(),
+            h["score"].as_u64().unwrap(),
+        );
+        assert_eq!(got, (*c, *s, c + s), "host {ip}");
+    }
+    // Flows: get/flow/active rows carry the flow's total score; the unrisky ones 0.
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/get/flow/active.lua?ifid=0&perPage=1000", &a);
+    let rows = rsp["data"].as_array().unwrap();
+    let mut seen = 0;
+    for f in rows {
+        let key = (
+            f["client"]["ip"].as_str().unwrap().to_string(),
+            f["client"]["port"].as_i64().unwrap(),
+            f["server"]["ip"].as_str().unwrap().to_string(),
+            f["server"]["port"].as_i64().unwrap(),
+        );
+        let want = per_flow.get(&key).copied().unwrap_or(0);
+        seen += per_flow.contains_key(&key) as usize;
+        assert_eq!(f["score"].as_str(), Some(want.to_string().as_str()), "flow {key:?}");
+    }
+    assert_eq!(seen, per_flow.len(), "every risky flow is listed");
+    let total: u64 = per_flow.values().sum();
+    assert!(total > 0);
+
+    // host:score timeseries (gauge, 300 s step) of the local host with the highest client score: its
+    // last point is the host's score once the capture is read.
+    let (ip, (c, s)) = per_host.iter().filter(|(ip, _)| ip.starts_with("192.168.")).max_by_key(|(_, v)| v.0).unwrap();
+    assert!(*c > 0);
+    let (h, _) = d.rest_ok(&format!("/lua/rest/v2/get/host/data.lua?ifid=0&host={ip}"), &a);
+    let (begin, end) = (h["seen.first"].as_u64().unwrap() - 600, h["seen.last"].as_u64().unwrap() + 600);
+    let q = format!("ts_schema=host:score&ts_query=ifid:0,host:{ip}&epoch_begin={begin}&epoch_end={end}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let last = |i: usize| -> Option<f64> {
+        let (rsp, _) = d.rest_ok(&format!("/lua/rest/v2/get/timeseries/ts.lua?{q}"), &a);
+        rsp["series"][i]["data"].as_array()?.iter().rev().filter_map(Value::as_f64).find(|v| !v.is_nan())
+    };
+    while last(0) != Some(*c as f64) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!((last(0), last(1)), (Some(*c as f64), Some(*s as f64)), "host:score of {ip}");
+    assert!(d.stop());
+}
