@@ -168,9 +168,9 @@ fn points_of_a_capture_carry_its_volumes() {
     }
 
     // ts_compare: the window a minute earlier is added (its points are the capture's seconds). Its end
-    // reaches 2 s past the capture: a capture read in one go by a release build has a single point, at its
-    // last second, and a window ending on that second would not fetch it.
-    let q = format!("ts_schema=iface:traffic&ts_query=ifid:0&epoch_begin={}&epoch_end={}&limit=10000&ts_compare=1m", first + 60, last + 62);
+    // reaches 4 s past the capture: the last point is at the end of the last second, and a window ending
+    // within two steps of a series' last point is cut to it (the shifted window would then be shorter).
+    let q = format!("ts_schema=iface:traffic&ts_query=ifid:0&epoch_begin={}&epoch_end={}&limit=10000&ts_compare=1m", first + 60, last + 64);
     let (cmp, _) = d.rest_ok(&format!("/lua/rest/v2/get/timeseries/ts.lua?{q}"), &a);
     let past = &cmp["additional_series"]["1m_ago"];
     assert_eq!(num(&past["metadata"]["epoch_begin"]) as u64, num(&cmp["metadata"]["epoch_begin"]) as u64 - 60, "{cmp}");

@@ -320,6 +320,11 @@ impl StepMerger {
         self.workers.iter().all(|w| w.horizon == u64::MAX && w.pending.iter().all(|s| s.sec == u64::MAX))
     }
 
+    /// The latest change point merged (the last second with traffic, once [`StepMerger::done`]).
+    pub fn last_change(&self) -> Option<u64> {
+        self.x
+    }
+
     fn merged(&self, step: u64) -> MergedStep {
         let mut m = MergedStep::default();
         for w in &self.workers {
