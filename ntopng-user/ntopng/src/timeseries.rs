@@ -1,15 +1,23 @@
-//! The timeseries writer: a thread that, every step, takes a view of each interface and appends its
-//! points to the store (`<data dir>/timeseries.sqlite`), off the packet path. It runs with the control
-//! plane only (nothing could read the points with the web server off).
+//! The timeseries writer: a thread that appends each interface's points to the store
+//! (`<data dir>/timeseries.sqlite`), off the packet path. It runs with the control plane only (nothing
+//! could read the points with the web server off).
 //!
-//! Its views are background reads ([`Interfaces::background_view`]): workers copy the counters only,
-//! and the hosts only when a host schema (or `iface:hosts`) is due, whatever REST pages asked for.
+//! Live interfaces: wall clock, one pass a second, a background view each ([`Interfaces::background_view`]:
+//! workers copy the counters only, and the hosts only when a host schema or `iface:hosts` is due);
+//! a second skipped is spread evenly (`Fill::Spread`).
 //!
-//! Time is wall clock for live interfaces (one pass a second) and packet time (the view's last packet)
-//! for capture files. A capture file is read at full speed, so its views are taken every ~0.1 s of wall
-//! time, each stamped with its last packet time: a boundary crossed between two views gets the traffic
-//! of the whole interval (Fill::AtEnd), not a per-boundary sample. Once the file is read, the final
-//! state is written at the boundaries following the last packet, so totals are exact.
+//! Capture files: packet time, at every step boundary. The workers sample their counters whenever a
+//! packet's second is past the previous one (`ntopng_engine::step_samples`: 1 s counters, L7 totals and
+//! host counts when a minute boundary is crossed, local hosts when a 5-minute one is) into bounded
+//! queues; this thread drains them every 20 ms while the file is read, merges the workers by packet
+//! time ([`StepMerger`]) and writes the state at second `B - 1` at every boundary `B` of each step once
+//! every worker got past it. Steps skipped in between had no packet (`Fill::AtEnd` stores 0 there), so
+//! a capture spanning T seconds has T points of the 1 s schemas, T/300 of the host schemas, and Σ
+//! points × step is each counter's total. A sample the queue could not take (this thread behind) is
+//! merged into the worker's next one, a coarser bucket with exact totals. Not sampled: `host:ndpi`;
+//! `iface:hosts` and `iface:local_hosts` sum the workers' counts (a host seen by two workers counts
+//! twice; exact with one worker). The final sample (end of input, after nDPI's give-up) is written at
+//! the boundaries following the last packet.
 
 use crate::interfaces::Interfaces;
 use ntopng_lua::{InterfaceProvider, StoredSchema, TimeseriesProvider, TsQuery, ViewNeeds};
