@@ -23,6 +23,11 @@ const SEC: u64 = 1_000_000_000;
 /// The coarser steps sampled (the L7 / iface 60 s schemas, the host schemas).
 pub const MINUTE: u64 = 60;
 pub const HOST_STEP: u64 = 300;
+/// The walks over the flow table (L7 totals) and the host table (local hosts) cost at most this many
+/// entries visited per packet since the previous walk: a capture with many flows and few packets per
+/// minute of packet time gets its L7 and host samples at fewer boundaries (later, with exact totals)
+/// rather than a walk of every flow at every minute.
+const WALK_PER_PACKET: u64 = 2;
 /// Samples the merger holds per worker while waiting for the others.
 const PENDING_MAX: usize = 8192;
 
@@ -142,12 +147,15 @@ pub struct Sampler {
     /// Coarse data owed by dropped samples (sent with the next one that gets through).
     owe_l7: bool,
     owe_hosts: bool,
+    /// Interface packets at the last flow walk and host walk.
+    walked_l7: u64,
+    walked_hosts: u64,
     pub dropped: u64,
 }
 
 impl Sampler {
     pub fn new(tx: Sender<StepSample>) -> Sampler {
-        Sampler { cur: None, tx, owe_l7: false, owe_hosts: false, dropped: 0 }
+        Sampler { cur: None, tx, owe_l7: false, owe_hosts: false, walked_l7: 0, walked_hosts: 0, dropped: 0 }
     }
 }
 
@@ -178,14 +186,22 @@ impl Worker {
             return;
         };
         if let Some(cur) = s.cur {
-            let l7 = s.owe_l7 || cur / MINUTE != sec / MINUTE;
-            let hosts = s.owe_hosts || cur / HOST_STEP != sec / HOST_STEP;
+            let packets = self.state.iface.total.packets;
+            let affordable = |since: u64, entries: usize| (packets - since) * WALK_PER_PACKET >= entries as u64;
+            let l7_due = s.owe_l7 || cur / MINUTE != sec / MINUTE;
+            let hosts_due = s.owe_hosts || cur / HOST_STEP != sec / HOST_STEP;
+            let l7 = l7_due && affordable(s.walked_l7, self.state.flows.len());
+            let hosts = hosts_due && affordable(s.walked_hosts, self.state.hosts.len());
+            (s.owe_l7, s.owe_hosts) = (l7_due && !l7, hosts_due && !hosts);
+            if l7 {
+                s.walked_l7 = packets;
+            }
+            if hosts {
+                s.walked_hosts = packets;
+            }
             let sample = self.step_sample(cur, sec, l7, hosts);
             match s.tx.try_send(sample) {
-                Ok(()) => {
-                    s.owe_l7 = false;
-                    s.owe_hosts = false;
-                }
+                Ok(()) => {}
                 Err(TrySendError::Full(_)) => {
                     s.dropped += 1;
                     s.owe_l7 |= l7;
@@ -270,6 +286,8 @@ struct WorkerCursor {
     /// Its state is known for seconds before this (the `until` of the last sample received).
     horizon: u64,
     counters: StepCounters,
+    /// Hosts and local hosts, from the latest sample with the 60 s data.
+    host_counts: (u64, u64),
     l7: Option<Box<L7Map>>,
     hosts: Option<Box<HostMap>>,
 }
@@ -328,7 +346,7 @@ impl StepMerger {
     fn merged(&self, step: u64) -> MergedStep {
         let mut m = MergedStep::default();
         for w in &self.workers {
-            m.counters.merge(&w.counters);
+            m.counters.merge(&StepCounters { hosts: w.host_counts.0, local_hosts: w.host_counts.1, ..w.counters });
             if step >= MINUTE {
                 for (p, t) in w.l7.iter().flat_map(|l| l.iter()) {
                     m.l7.entry(*p).or_default().merge(t);
@@ -370,6 +388,7 @@ impl StepMerger {
                     let s = w.pending.pop_front().expect("front");
                     w.counters = s.counters;
                     if s.l7.is_some() {
+                        w.host_counts = (s.counters.hosts, s.counters.local_hosts);
                         w.l7 = s.l7;
                     }
                     if s.hosts.is_some() {
