@@ -239,7 +239,11 @@ impl Worker {
             }
         }
         if s.dropped > 0 {
-            log::info!("worker {}: {} packet-time samples dropped (reader behind), merged into later ones", self.id, s.dropped);
+            log::info!(
+                "worker {}: {} packet-time samples dropped (reader behind), merged into later ones",
+                self.id,
+                s.dropped
+            );
         }
     }
 
@@ -256,7 +260,8 @@ impl Worker {
             }
             Box::new(m)
         });
-        let hosts = hosts.then(|| Box::new(st.hosts.iter().filter(|h| h.local).map(|h| (h.key, HostSample::of(h))).collect()));
+        let hosts =
+            hosts.then(|| Box::new(st.hosts.iter().filter(|h| h.local).map(|h| (h.key, HostSample::of(h))).collect()));
         StepSample { sec, until, counters, l7, hosts }
     }
 }
