@@ -4,6 +4,9 @@
 //! points carry are compared with the interface and host totals the REST API reports (themselves checked
 //! against the capture in tests/rest_api.rs).
 //!
+//! A generated hour-long capture checks that capture files follow packet time: a point per step, each
+//! with exactly that step's traffic (`an_hour_long_capture_has_a_point_per_step`).
+//!
 //! What the store guarantees: counters are stored as per-second rates whose sum × step is exactly the
 //! counter's increase (every byte lands in some point); `ts.lua` rounds each point to an integer, as
 //! ntopng does, so for a 1 s step (`iface:traffic`) the sum is exact and for a 300 s step (`host:traffic`)

@@ -8,6 +8,9 @@
 //! crosses a 60 s boundary also the L7 totals and host counts, and when it crosses a 300 s boundary also the
 //! local hosts' counters. The control plane merges the workers' samples by packet time ([`StepMerger`]).
 //!
+//! A packet older than the open bucket (capture files are not always in time order; each worker sees
+//! its share in file order) is counted in the open bucket.
+//!
 //! Counters are cumulative, so a sample the queue could not take (the reader lags) is simply dropped and
 //! counted: its traffic shows in the next sample, a coarser bucket, and totals stay exact. The final sample
 //! (end of input) is never dropped: the worker waits for room while the reader is there.
