@@ -4,6 +4,9 @@
 //! points carry are compared with the interface and host totals the REST API reports (themselves checked
 //! against the capture in tests/rest_api.rs).
 //!
+//! A generated hour-long capture checks that capture files follow packet time: a point per step, each
+//! with exactly that step's traffic (`an_hour_long_capture_has_a_point_per_step`).
+//!
 //! What the store guarantees: counters are stored as per-second rates whose sum × step is exactly the
 //! counter's increase (every byte lands in some point); `ts.lua` rounds each point to an integer, as
 //! ntopng does, so for a 1 s step (`iface:traffic`) the sum is exact and for a 300 s step (`host:traffic`)
@@ -168,9 +171,9 @@ fn points_of_a_capture_carry_its_volumes() {
     }
 
     // ts_compare: the window a minute earlier is added (its points are the capture's seconds). Its end
-    // reaches 2 s past the capture: a capture read in one go by a release build has a single point, at its
-    // last second, and a window ending on that second would not fetch it.
-    let q = format!("ts_schema=iface:traffic&ts_query=ifid:0&epoch_begin={}&epoch_end={}&limit=10000&ts_compare=1m", first + 60, last + 62);
+    // reaches 4 s past the capture: the last point is at the end of the last second, and a window ending
+    // within two steps of a series' last point is cut to it (the shifted window would then be shorter).
+    let q = format!("ts_schema=iface:traffic&ts_query=ifid:0&epoch_begin={}&epoch_end={}&limit=10000&ts_compare=1m", first + 60, last + 64);
     let (cmp, _) = d.rest_ok(&format!("/lua/rest/v2/get/timeseries/ts.lua?{q}"), &a);
     let past = &cmp["additional_series"]["1m_ago"];
     assert_eq!(num(&past["metadata"]["epoch_begin"]) as u64, num(&cmp["metadata"]["epoch_begin"]) as u64 - 60, "{cmp}");
@@ -209,5 +212,150 @@ fn points_of_a_capture_carry_its_volumes() {
         eprintln!("{text}");
     }
     assert!(d.stop(), "clean shutdown:\n{}", d.log());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An hour of sparse UDP traffic between four local hosts (198.18.0.1-4), generated: second k from the
+/// first carries 0 to 3 packets whose sizes depend on k, in six conversations (so two workers share them).
+fn hour_of_traffic() -> ntopng_bench::gen::scenarios::Capture {
+    use ntopng_bench::gen::addr::{mac, v4};
+    use ntopng_bench::gen::conv::{Encap, Endpoint, UdpConv};
+    use ntopng_bench::gen::describe::{ClientRule, Dir, Recorder};
+    use ntopng_bench::gen::scenarios::{BASE_TS_NS, MS, SEC};
+    ntopng_bench::gen::scenarios::Capture::of(|sink| {
+        let mut rec = Recorder::new("hour", sink, true);
+        let ep = |n: u32, port| Endpoint::new(mac(n), std::net::IpAddr::V4(v4(n)), port);
+        let mut convs: Vec<UdpConv> = [(1, 2), (1, 3), (2, 4), (3, 1), (4, 1), (2, 3)]
+            .iter()
+            .enumerate()
+            .map(|(i, &(c, s))| UdpConv::new(ep(c, 40000 + i as u16), ep(s, 7000 + i as u16), Encap::none()))
+            .collect();
+        for c in &mut convs {
+            c.sides.open(&mut rec, ClientRule::FirstPacket, None);
+        }
+        // Starts 17 s past a 5-minute boundary, ends an hour later.
+        let start = BASE_TS_NS + 17 * SEC;
+        let payload = [0x5au8; 400];
+        for k in 0..3600u64 {
+            let n = (k * 7 + k / 60) % 4; // 0..=3 packets this second
+            for j in 0..n {
+                let c = ((k + j * 5) % 6) as usize;
+                let dir = if (k + j) % 3 == 0 { Dir::S2C } else { Dir::C2S };
+                let len = 20 + ((k * 13 + j * 101) % 380) as usize;
+                convs[c].send(&mut rec, start + k * SEC + (j * 250 + k % 200) * MS, dir, &payload[..len])?;
+            }
+        }
+        rec.finish()
+    })
+}
+
+/// Timeseries of a capture file follow packet time: an hour-long capture (read in well under a second)
+/// has one `iface:traffic` point per second with exactly that second's bytes, and one `host:traffic` point
+/// per 5 minutes with exactly that interval's bytes, computed here from the capture's records.
+#[test]
+fn an_hour_long_capture_has_a_point_per_step() {
+    let dir = scratch_dir("timeseries-hour");
+    let cap = hour_of_traffic();
+    let file = dir.join("hour.pcap");
+    std::fs::write(&file, cap.to_pcap()).unwrap();
+    // Expected, from the records: bytes per second, and per 5 minutes sent / received by 198.18.0.1.
+    let host = "198.18.0.1";
+    let host_ip = [198u8, 18, 0, 1];
+    let mut per_sec = std::collections::BTreeMap::<u64, u64>::new();
+    let mut per_5min = std::collections::BTreeMap::<u64, (u64, u64)>::new();
+    for r in &cap.records {
+        let (sec, len) = (r.ts_ns / 1_000_000_000, r.data.len() as u64);
+        *per_sec.entry(sec).or_default() += len;
+        // Ethernet + IPv4: source at 26, destination at 30.
+        let e = per_5min.entry((sec / 300 + 1) * 300).or_default();
+        if r.data[26..30] == host_ip {
+            e.0 += len;
+        }
+        if r.data[30..34] == host_ip {
+            e.1 += len;
+        }
+    }
+    let (first, last) = (*per_sec.keys().next().unwrap(), *per_sec.keys().last().unwrap());
+    assert!(last - first >= 3590 && per_sec.len() > 2000, "{} seconds with traffic", per_sec.len());
+
+    let mut d = Daemon::start(
+        &["-i", file.to_str().unwrap(), "-m", "198.18.0.0/24", "--disable-login=1", "--workers", "2"],
+        &dir.join("data"),
+    );
+    d.wait_capture_read();
+    wait_for_log(&d, "timeseries of hour.pcap: written up to packet time");
+    let a = Auth::None;
+
+    // iface:traffic: the point ending at second s + 1 holds second s's bytes; seconds without packets, 0.
+    let q = format!("ts_schema=iface:traffic&ts_query=ifid:0&epoch_begin={first}&epoch_end={}&limit=10000", last + 10);
+    let (rsp, _) = d.rest_ok(&format!("/lua/rest/v2/get/timeseries/ts.lua?{q}"), &a);
+    assert_eq!(rsp["metadata"]["epoch_step"], 1, "{}", rsp["metadata"]);
+    let t0 = num(&rsp["metadata"]["epoch_begin"]) as u64;
+    let pts = points(&rsp, 0);
+    let mut checked = 0;
+    for (i, p) in pts.iter().enumerate() {
+        let t = t0 + i as u64 + 1;
+        if t <= first || t > last + 1 {
+            continue;
+        }
+        let want = per_sec.get(&(t - 1)).copied().unwrap_or(0) as f64;
+        assert_eq!(*p, Some(want), "iface:traffic at {t} (second {})", t - 1);
+        checked += 1;
+    }
+    assert_eq!(checked, last - first + 1, "one point per second of the capture");
+    let total: u64 = per_sec.values().sum();
+    assert_eq!(pts.iter().flatten().sum::<f64>(), total as f64);
+
+    // host:traffic: one point per 5 minutes crossed (13 for an hour starting 17 s past a boundary).
+    let q = format!("ts_schema=host:traffic&ts_query=ifid:0,host:{host}&epoch_begin={first}&epoch_end={}", last + 600);
+    let (rsp, _) = d.rest_ok(&format!("/lua/rest/v2/get/timeseries/ts.lua?{q}"), &a);
+    assert_eq!(rsp["metadata"]["epoch_step"], 300, "{rsp}");
+    let t0 = num(&rsp["metadata"]["epoch_begin"]) as u64;
+    let (sent, rcvd) = (points(&rsp, 0), points(&rsp, 1));
+    let mut with_traffic = 0;
+    for (i, (s, r)) in sent.iter().zip(&rcvd).enumerate() {
+        let t = t0 + 300 * (i as u64 + 1);
+        let (ws, wr) = per_5min.get(&t).copied().unwrap_or((0, 0));
+        // ts.lua rounds each rate to an integer (as ntopng does): within 0.5 B/s × 300 s.
+        for (id, got, want) in [("bytes_sent", s, ws), ("bytes_rcvd", r, wr)] {
+            let got = got.unwrap_or(0.0) * 300.0;
+            assert!((got - want as f64).abs() <= 150.0, "host:traffic {id} at {t}: {got} from ts.lua, {want} in the capture");
+        }
+        with_traffic += (ws + wr > 0) as usize;
+    }
+    assert_eq!(with_traffic, per_5min.len());
+    assert_eq!(per_5min.len(), 13);
+    assert!(d.stop(), "clean shutdown:\n{}", d.log());
+
+    // In the store the rates are exact: rate × 300 s is the interval's bytes, for every interval.
+    let db = rusqlite::Connection::open(dir.join("data/timeseries.sqlite")).unwrap();
+    let mut q = db
+        .prepare(
+            "SELECT p.t, p.v0, p.v1 FROM points p JOIN series s ON s.id = p.series
+             WHERE s.schema = 'host:traffic' AND s.tags = ?1 AND p.res = 300 ORDER BY p.t",
+        )
+        .unwrap();
+    let stored: Vec<(u64, f64, f64)> = q
+        .query_map([format!("ifid=0,host={host}")], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let nonzero: Vec<(u64, u64, u64)> = stored
+        .iter()
+        .filter(|(_, s, r)| *s > 0.0 || *r > 0.0)
+        .map(|(t, s, r)| (*t, (s * 300.0).round() as u64, (r * 300.0).round() as u64))
+        .collect();
+    let want: Vec<(u64, u64, u64)> = per_5min.iter().map(|(t, (s, r))| (*t, *s, *r)).collect();
+    assert_eq!(nonzero, want, "host:traffic per 5 minutes, stored");
+    // And iface:traffic per second, stored.
+    let mut q = db
+        .prepare(
+            "SELECT p.t, p.v0 FROM points p JOIN series s ON s.id = p.series
+             WHERE s.schema = 'iface:traffic' AND p.res = 1 AND p.v0 > 0 ORDER BY p.t",
+        )
+        .unwrap();
+    let stored: Vec<(u64, u64)> =
+        q.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64 - 1, r.get::<_, f64>(1)? as u64))).unwrap().map(Result::unwrap).collect();
+    assert_eq!(stored, per_sec.into_iter().collect::<Vec<_>>(), "iface:traffic per second, stored");
     let _ = std::fs::remove_dir_all(&dir);
 }

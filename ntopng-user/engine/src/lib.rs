@@ -16,6 +16,7 @@
 //! * [`sink`]: where ended flows go (`-F jsonl;path`, ...), off the workers' path.
 //! * [`snapshot`]: merged, owned view of the state for reading back.
 //! * [`publish`]: views of the state while workers run, served between batches.
+//! * [`step_samples`]: counters sampled at packet-time step boundaries (timeseries of capture files).
 
 pub mod alert_tap;
 pub mod bcast_domains;
@@ -34,6 +35,7 @@ pub mod online;
 pub mod publish;
 pub mod sink;
 pub mod snapshot;
+pub mod step_samples;
 pub mod tcp_seq;
 pub mod worker;
 

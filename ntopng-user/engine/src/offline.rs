@@ -67,6 +67,13 @@ pub fn run_capture_published(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
     drop(sink);
+    if let Some(p) = &publisher {
+        for w in &mut workers {
+            if let Some(tx) = p.take_step_sender(w.id) {
+                w.enable_step_samples(tx);
+            }
+        }
+    }
     let started = Instant::now();
     let mut filtered = 0u64;
     let decode_opts = cfg.decode;

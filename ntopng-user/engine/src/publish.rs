@@ -10,6 +10,7 @@
 //! returned from then on without copying.
 
 pub use crate::snapshot::Want;
+use crate::step_samples::{step_queues, StepMerger, StepQueues, StepSample};
 use crate::worker::Worker;
 use crate::Snapshot;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
@@ -85,6 +86,10 @@ pub struct Publisher {
     finished: AtomicUsize,
     slots: Vec<Slot>,
     cache: Mutex<Option<Cached>>,
+    /// Packet-time samples (capture files with timeseries): the workers' senders until they take them,
+    /// and the control plane's receivers.
+    step_senders: Mutex<Vec<Option<crossbeam_channel::Sender<StepSample>>>>,
+    step_queues: Mutex<Option<StepQueues>>,
 }
 
 impl Publisher {
@@ -106,7 +111,44 @@ impl Publisher {
                 })
                 .collect(),
             cache: Mutex::new(None),
+            step_senders: Mutex::new(Vec::new()),
+            step_queues: Mutex::new(None),
         })
+    }
+
+    /// Makes the workers sample their counters at packet-time boundaries into queues of `capacity`
+    /// samples each (capture files whose timeseries are written). Call before the workers start.
+    pub fn enable_step_samples(&self, capacity: usize) {
+        let (tx, rx) = step_queues(self.slots.len(), capacity);
+        *self.step_senders.lock().expect("step senders") = tx.into_iter().map(Some).collect();
+        *self.step_queues.lock().expect("step queues") = Some(rx);
+    }
+
+    /// Worker side, at start: its sample queue, if sampling is enabled.
+    pub fn take_step_sender(&self, id: usize) -> Option<crossbeam_channel::Sender<StepSample>> {
+        self.step_senders.lock().expect("step senders").get_mut(id).and_then(Option::take)
+    }
+
+    /// The number of sample queues (one per worker) if sampling is enabled.
+    pub fn step_sampling(&self) -> Option<usize> {
+        self.step_queues.lock().expect("step queues").as_ref().map(|q| q.rx.len())
+    }
+
+    /// Control plane: moves the queued samples into `m`. False if sampling is not enabled.
+    pub fn receive_step_samples(&self, m: &mut StepMerger) -> bool {
+        match self.step_queues.lock().expect("step queues").as_ref() {
+            Some(q) => {
+                m.receive(q);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Control plane: no more samples will be read (workers stop sampling, none waits for room).
+    pub fn close_step_samples(&self) {
+        self.step_senders.lock().expect("step senders").clear();
+        *self.step_queues.lock().expect("step queues") = None;
     }
 
     /// Worker side, after each batch: is a fresh view wanted from worker `id`?

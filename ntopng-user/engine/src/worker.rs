@@ -84,6 +84,9 @@ pub struct Worker {
     offload: Option<Arc<dyn FlowOffload>>,
     /// Latest packet time seen (the clock of a capture file).
     pub last_packet_ns: u64,
+    /// Packet time at which the open packet-time bucket closes (`u64::MAX`: not sampling).
+    pub(crate) step_close_ns: u64,
+    pub(crate) sampler: Option<Box<crate::step_samples::Sampler>>,
 }
 
 impl Worker {
@@ -99,6 +102,8 @@ impl Worker {
             next_purge_ns: 0,
             offload: None,
             last_packet_ns: 0,
+            step_close_ns: u64::MAX,
+            sampler: None,
         })
     }
 
@@ -114,6 +119,11 @@ impl Worker {
         let now = frame.ts_ns;
         if now > self.last_packet_ns {
             self.last_packet_ns = now;
+        }
+        // Packet-time samples (capture files with timeseries): the open second closes before this
+        // packet is counted. One comparison per packet; u64::MAX when not sampling.
+        if now >= self.step_close_ns {
+            self.close_step(now);
         }
         // Bytes are captured bytes, as ndpiReader counts them (equal to the wire length on
         // live capture; smaller only for snaplen-cut capture files). The wire total is kept too.
@@ -517,17 +527,20 @@ impl Worker {
 
     /// End of a capture file: flows still in detection are given up (with guessing), exactly
     /// as ndpiReader does before it prints its results. The flows themselves stay.
+    /// The final packet-time sample follows, with the final classifications.
     pub fn end_of_input(&mut self) {
-        let Some(det) = self.detector.as_mut() else { return };
-        let WorkerState { flows, hosts, .. } = &mut self.state;
-        for f in flows.iter_mut() {
-            if let Detection::InProgress(d) = &mut f.detection {
-                let c = d.give_up(det);
-                tap_classified(&self.shared, self.id, f, &c);
-                score_classified(&self.shared, hosts, f, &c);
-                f.detection = Detection::Done(c);
+        if let Some(det) = self.detector.as_mut() {
+            let WorkerState { flows, hosts, .. } = &mut self.state;
+            for f in flows.iter_mut() {
+                if let Detection::InProgress(d) = &mut f.detection {
+                    let c = d.give_up(det);
+                    tap_classified(&self.shared, self.id, f, &c);
+                    score_classified(&self.shared, hosts, f, &c);
+                    f.detection = Detection::Done(c);
+                }
             }
         }
+        self.finish_step_samples();
     }
 
     /// Ends every flow (shutdown) and hands them to the sinks; closes this worker's queue.

@@ -5,6 +5,7 @@
 use ndpi::ProtocolNames;
 use ntopng_engine::publish::{Publisher, Want};
 use ntopng_engine::host::HostKey;
+use ntopng_engine::step_samples::StepMerger;
 use ntopng_engine::Snapshot;
 use ntopng_lua::{EngagedSummary, IfaceInfo, IfaceView, InterfaceProvider, ViewNeeds};
 use std::collections::BTreeMap;
@@ -117,6 +118,23 @@ impl Interfaces {
         let want = Want { hosts: needs.hosts, flows: needs.flows, macs: needs.macs };
         let (snapshot, _fresh) = m.publisher.view_background(want, max_age(&m.publisher), TIMEOUT);
         Some(Interfaces::wrap(m, snapshot))
+    }
+
+    /// The workers of `ifid` if they sample their counters at packet-time boundaries (capture files).
+    pub fn step_sampling(&self, ifid: i32) -> Option<usize> {
+        self.list.iter().find(|m| m.info.ifid == ifid)?.publisher.step_sampling()
+    }
+
+    /// Moves `ifid`'s queued packet-time samples into `merger`.
+    pub fn receive_step_samples(&self, ifid: i32, merger: &mut StepMerger) -> bool {
+        self.list.iter().find(|m| m.info.ifid == ifid).is_some_and(|m| m.publisher.receive_step_samples(merger))
+    }
+
+    /// No more samples of `ifid` will be read.
+    pub fn close_step_samples(&self, ifid: i32) {
+        if let Some(m) = self.list.iter().find(|m| m.info.ifid == ifid) {
+            m.publisher.close_step_samples();
+        }
     }
 
     fn wrap(m: &Monitored, snapshot: Arc<Snapshot>) -> Arc<IfaceView> {

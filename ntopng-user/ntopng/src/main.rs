@@ -184,12 +184,19 @@ fn run(cli: Cli) -> Result<(), String> {
             None => n.to_string(),
         })
         .collect();
+    // Benchmark only: sample at packet-time boundaries without the web server (a thread merges and discards).
+    let bench_step_samples = std::env::var_os("NTOPNG_BENCH_STEP_SAMPLES").is_some_and(|v| v == "1");
     let mut registry = Interfaces::new(names);
     let mut pending_files = Vec::new();
     let mut pending_live = Vec::new();
     for (idx, iface) in cli.interfaces.iter().enumerate() {
         if is_capture_file(iface) {
             let publisher = Publisher::new(cfg.workers.max(1));
+            // Timeseries follow packet time: the workers sample their counters at every packet-time
+            // second (written only with the web server on; the benchmark can force the sampling).
+            if install.is_some() || bench_step_samples {
+                publisher.enable_step_samples(timeseries::STEP_SAMPLE_QUEUE);
+            }
             let name = Path::new(iface).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "stdin".into());
             let ifid = registry.add(&name, true, local_nets.clone(), publisher.clone());
             pending_files.push((ifid, iface.clone(), publisher));
@@ -201,6 +208,9 @@ fn run(cli: Cli) -> Result<(), String> {
         }
     }
     let registry = Arc::new(registry);
+    if bench_step_samples && install.is_none() {
+        timeseries::discard_step_samples(registry.clone());
+    }
     let alerting = Alerting::new();
     // Flows are scored at classification by the risks whose check is on (the checks configuration's mask).
     cfg.scored_risks = Some(alerting.checks().risk_mask());

@@ -28,7 +28,8 @@ pub enum Fill {
     /// Evenly (RRD's interpolation): samples taken on a clock that may skip a tick.
     Spread,
     /// All in the last step, the steps before it at 0: samples taken when packet time crossed a step
-    /// boundary, where a skipped boundary means no packet in between.
+    /// boundary, where a skipped boundary means no packet in between. A new series starts with a zero
+    /// point at the step before its first.
     AtEnd,
 }
 
@@ -141,7 +142,14 @@ impl TsStore {
                 }
                 let n = sc.metrics.len();
                 // Steps since the previous point (a new series: just this one), at most one day of them.
-                let steps = if st.last_t == 0 { 1 } else { ((t - st.last_t) / sc.step).max(1) };
+                // A new series of packet-time samples also gets a zero point at the step before: nothing
+                // was there before the first packet (and a series needs two points to be drawn).
+                let new = st.last_t == 0;
+                let steps = match (new, fill) {
+                    (true, Fill::AtEnd) if t >= sc.step => 2,
+                    (true, _) => 1,
+                    (false, _) => ((t - st.last_t) / sc.step).max(1),
+                };
                 let steps = steps.min(sc.resolutions()[0].1);
                 let mut at_end = [None; MAX_METRICS];
                 let mut before = [None; MAX_METRICS];
@@ -149,7 +157,7 @@ impl TsStore {
                     match sc.kind {
                         Kind::Gauge => {
                             at_end[m] = Some(p.values[m]);
-                            before[m] = Some(p.values[m]);
+                            before[m] = Some(if new { 0.0 } else { p.values[m] });
                         }
                         Kind::Counter => {
                             // A counter that went down was reset (a host purged and seen again).
