@@ -3,7 +3,7 @@
 //! test_01.pcap; their alerts are found through the REST alert lists and compared with what the `-F jsonl`
 //! dump of the same run says they must raise. Thresholds are lowered so that they fire on this capture.
 //!
-//! Host and network checks run every 2 s here (NTOPNG_TEST_CHECK_PERIOD_SECS) instead of every minute.
+//! Host and network checks run every 2 s here (NTOPNG_TEST_HOST_CHECK_PERIOD_MS) instead of every minute.
 
 mod daemon;
 mod support;
@@ -166,7 +166,7 @@ fn seed_check_examples_raise_their_alerts_through_rest() {
     let mut d = Daemon::start_env(
         &["-i", cap.to_str().unwrap(), "-m", "192.168.1.0/24", "--disable-login=1", "-F", &spec, "-t", install.to_str().unwrap()],
         &dir.join("data"),
-        &[("NTOPNG_TEST_CHECK_PERIOD_SECS", "2")],
+        &[("NTOPNG_TEST_HOST_CHECK_PERIOD_MS", "2000")],
     );
     d.wait_capture_read();
 

@@ -25,18 +25,16 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// ntopng's host and minute network check period.
-const PERIOD: Duration = Duration::from_secs(60);
-/// Tests shorten the period with this variable (seconds); nothing else should.
-const PERIOD_ENV: &str = "NTOPNG_TEST_CHECK_PERIOD_SECS";
 
 const FLOW_KEY: &str = "custom_lua_script";
 const HOST_KEY: &str = "custom_host_lua_script";
 const NETWORK_KEY: &str = "custom_network_lua_script";
 const HOST_ALERT_ID: u16 = 24;
 
+/// The minute of the host checks (ntopng's 60 s; tests shorten it, see [`crate::host_checks::period`]),
+/// in whole seconds.
 fn period() -> Duration {
-    std::env::var(PERIOD_ENV).ok().and_then(|v| v.parse::<u64>().ok()).filter(|s| *s > 0).map_or(PERIOD, Duration::from_secs)
+    Duration::from_secs(crate::host_checks::period().as_secs().max(1))
 }
 
 /// The flow side: runs the flow modules on a writer's batch of events.
