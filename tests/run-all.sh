@@ -13,3 +13,4 @@ bash bench/run-offline.sh --smoke
 bash bench/run-live.sh --smoke
 bash bench/run-rest.sh --smoke
 bash bench/run-checks.sh --smoke
+bash bench/run-tsdb.sh --smoke

@@ -6,13 +6,14 @@
 //! pcapgen replicate --from-dir /work/shared/pcaps/ndpi-4.2/pcap --copies 4 -o big.pcap
 //! pcapgen all -o captures/          # every small scenario, with .json descriptions
 //! pcapgen host-attacks -o attacks.pcap   # SYN scan, SYN flood, flow flood (tests/host_checks.rs)
+//! pcapgen local-hosts --hosts 10000 --span 3600 -o hosts.pcap   # bench/run-tsdb.sh
 //! ```
 
 use clap::{Parser, ValueEnum};
 use ntopng_bench::gen::mix::{MixParams, ProtoMix, SizeDist};
 use ntopng_bench::gen::pcap_writer::{PcapNgWriter, PcapWriter, RecordSink, LINKTYPE_ETHERNET};
 use ntopng_bench::gen::replicate::{replicate, ReplicateParams};
-use ntopng_bench::gen::scenarios::{self, FlowCapParams, SEC};
+use ntopng_bench::gen::scenarios::{self, FlowCapParams, LocalHostsParams, SEC};
 use ntopng_bench::gen::{long_flows, mix, Description};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -46,6 +47,9 @@ enum Scenario {
     Replicate,
     /// What ntopng's host checks detect: a SYN scan, a SYN flood and a flow flood (198.18.0.0/16).
     HostAttacks,
+    /// Local hosts (--hosts, default 10000) in 198.18.0.0/16, each a UDP request and reply with a remote
+    /// server every --interval seconds (60) for --span seconds (3600): bench/run-tsdb.sh.
+    LocalHosts,
     /// Every small scenario into the directory given by -o, each with a .json description.
     All,
 }
@@ -102,6 +106,15 @@ struct Cli {
     /// Directory of input captures (replicate).
     #[arg(long)]
     from_dir: Option<PathBuf>,
+    /// Local hosts (local-hosts).
+    #[arg(long, default_value_t = 10_000)]
+    hosts: u32,
+    /// Packet time covered, seconds (local-hosts).
+    #[arg(long, default_value_t = 3600)]
+    span: u64,
+    /// Seconds between two exchanges of a host (local-hosts).
+    #[arg(long, default_value_t = 60)]
+    interval: u64,
     /// Timestamp of the first packet, Unix seconds (mix, long-flows, replicate).
     #[arg(long)]
     start: Option<u64>,
@@ -183,6 +196,15 @@ fn generate(cli: &Cli, which: Scenario, sink: &mut dyn RecordSink) -> io::Result
                 flows: cli.flows.unwrap_or(100_000),
                 packets_per_flow: cli.packets_per_flow.unwrap_or(2),
                 gap_ns: gap_ns(cli, FlowCapParams::default().gap_ns),
+                keep_flows: cli.describe.is_some(),
+            },
+        ),
+        Scenario::LocalHosts => scenarios::local_hosts(
+            sink,
+            LocalHostsParams {
+                hosts: cli.hosts,
+                span_s: cli.span,
+                interval_s: cli.interval,
                 keep_flows: cli.describe.is_some(),
             },
         ),
