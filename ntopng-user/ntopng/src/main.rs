@@ -182,6 +182,16 @@ fn run(cli: Cli) -> Result<(), String> {
             None => n.to_string(),
         })
         .collect();
+    // The flow checks' view of the interfaces: local networks, protocol breeds, the blacklist.
+    let blacklist = match &cli.blacklist_file {
+        Some(path) => {
+            let b = ntopng_checks::Blacklist::load(path).map_err(|e| format!("--blacklist-file {e}"))?;
+            log::info!("blacklist {}: {} addresses/networks", path.display(), b.len());
+            Some(Arc::new(b))
+        }
+        None => None,
+    };
+    let flow_ctx = ntopng_checks::FlowContext { local_networks: cfg.local_networks.clone(), names: names.clone(), blacklist };
     let mut registry = Interfaces::new(names);
     let mut pending_files = Vec::new();
     let mut pending_live = Vec::new();
@@ -200,6 +210,7 @@ fn run(cli: Cli) -> Result<(), String> {
     }
     let registry = Arc::new(registry);
     let alerting = Alerting::new();
+    alerting.set_flow_context(flow_ctx);
     // The timeseries are written only when they can be read: with the web server on.
     let (control, ts_writer) = match &install {
         Some(dirs) => {
