@@ -39,7 +39,11 @@ pub fn free_port() -> u16 {
 impl Daemon {
     /// Starts `ntopng <args> -w 127.0.0.1:<port> -d <data_dir>`; returns once the web server answers.
     pub fn start(args: &[&str], data_dir: &Path) -> Daemon {
-        let port = free_port();
+        Daemon::start_on(free_port(), args, data_dir)
+    }
+
+    /// [`Daemon::start`] on a given port (for test scripts that call the daemon back).
+    pub fn start_on(port: u16, args: &[&str], data_dir: &Path) -> Daemon {
         std::fs::create_dir_all(data_dir).unwrap();
         let mut child = Command::new(ntopng_bin())
             .args(args)

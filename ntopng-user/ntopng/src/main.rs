@@ -225,6 +225,8 @@ fn run(cli: Cli) -> Result<(), String> {
     };
     if let Some(cmd) = &cli.test_script_pre {
         run_hook("--test-script-pre", cmd);
+        // The script may have changed the checks: capture starts with its configuration.
+        alerting.checks().reload_if_changed();
     }
 
     let stop = Arc::new(AtomicBool::new(false));
