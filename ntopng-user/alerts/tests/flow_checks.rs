@@ -128,22 +128,20 @@ fn configure(checks: &Checks) {
     set("elephant_flows", json!({"l2r_bytes_value": 20000, "r2l_bytes_value": 50000}));
 }
 
-fn context() -> FlowContext {
+fn context(with_blacklist: bool) -> FlowContext {
     let det = ndpi::Detector::new(&ndpi::DetectorConfig::default()).unwrap();
     FlowContext {
         local_networks: LocalNetworks::parse(LAN).unwrap(),
         names: Some(Arc::new(ndpi::ProtocolNames::new(&det))),
-        blacklist: Some(Arc::new(Blacklist::parse(BLACKLIST).unwrap())),
+        blacklist: with_blacklist.then(|| Arc::new(Blacklist::parse(BLACKLIST).unwrap())),
     }
 }
 
 /// Reads the capture with the tap asking for what the enabled checks need; the rows stored.
 fn run(cap: &Path, checks: &Arc<Checks>, ctx: &Arc<FlowContext>) -> (Vec<Value>, u64) {
     let store = Arc::new(AlertStore::in_memory().unwrap());
-    let w = flow::wants(checks, ctx);
     let wants = Arc::new(EventWants::default());
-    wants.all_classified.store(w.classified, Ordering::Relaxed);
-    wants.ended.store(w.ended, Ordering::Relaxed);
+    flow::wants(checks, ctx).store(false, &wants);
     let (tap, rx) = AlertTap::new(checks.risk_mask(), wants, 1024, true);
     let keep_all = Retention { max_rows: u64::MAX >> 1, max_age_secs: 100 * 365 * 86400 };
     let (stats, writer) = spawn_flow_writer(0, rx, checks.clone(), store.clone(), keep_all, None, ctx.clone());
@@ -182,13 +180,33 @@ fn capture(name: &str) -> std::path::PathBuf {
 fn flow_checks_raise_ntopng_alerts_on_a_known_capture() {
     let cap = capture("on");
     let expect = write_capture(&cap);
+    // With a blacklist every classified flow is handed over; without, only the flows of the
+    // protocols and categories the checks look at (and ended flows past the checks' filters): the
+    // alerts are the same, less the blacklist ones.
+    let (sent_all, flows_all) = check(&cap, true, expect.clone());
+    let no_blacklist = expect
+        .into_iter()
+        .map(|(k, rows)| {
+            let rows: Vec<BTreeSet<u16>> = rows.into_iter().map(|r| r.into_iter().filter(|i| ![9, 13].contains(i)).collect()).filter(|r: &BTreeSet<u16>| !r.is_empty()).collect();
+            (k, rows)
+        })
+        .collect();
+    let (sent_narrow, _) = check(&cap, false, no_blacklist);
+    assert!(sent_narrow < sent_all, "narrow filters: {sent_narrow} events, all classified: {sent_all}");
+    assert!(sent_all >= flows_all, "every flow is classified once: {sent_all} events for {flows_all} flows");
+}
+
+/// Runs the capture with the test's configuration; checks the rows against `expect` (flows without
+/// alerts may be left out); returns the events handed over and the flows in `expect`.
+fn check(cap: &Path, with_blacklist: bool, expect: BTreeMap<(String, String), Vec<BTreeSet<u16>>>) -> (u64, u64) {
+    let flows = expect.len() as u64;
     let registry = Arc::new(Registry::ntopng());
     let checks = Arc::new(Checks::new(registry.clone(), None));
     configure(&checks);
-    let ctx = Arc::new(context());
+    let ctx = Arc::new(context(with_blacklist));
     let w = flow::wants(&checks, &ctx);
-    assert!(w.classified && w.ended, "{w:?}");
-    let (rows, _) = run(&cap, &checks, &ctx);
+    assert!(w.any_classified() && w.any_ended() && w.classified == with_blacklist && !w.ended, "{w:?}");
+    let (rows, sent) = run(cap, &checks, &ctx);
 
     let ours: BTreeSet<u16> = flow::implemented_keys().map(|k| registry.get(Family::Flow, k).unwrap().alert_id).collect();
     let mut got: BTreeMap<(String, String), Vec<BTreeSet<u16>>> = BTreeMap::new();
@@ -228,7 +246,7 @@ fn flow_checks_raise_ntopng_alerts_on_a_known_capture() {
         assert_eq!(map, ids.iter().fold(0u128, |m, a| m | 1 << a));
         // The blacklist columns follow the list.
         let (c, s) = flow_of(r);
-        let bl = Blacklist::parse(BLACKLIST).unwrap();
+        let bl = if with_blacklist { Blacklist::parse(BLACKLIST).unwrap() } else { Blacklist::default() };
         let listed = |ep: &str| bl.contains(&ntopng_wire::Addr::from_ip(ep.rsplit_once(':').unwrap().0.parse().unwrap()));
         assert_eq!(r["cli_blacklisted"].as_i64().unwrap() != 0, listed(&c), "{c}");
         assert_eq!(r["srv_blacklisted"].as_i64().unwrap() != 0, listed(&s), "{s}");
@@ -240,7 +258,8 @@ fn flow_checks_raise_ntopng_alerts_on_a_known_capture() {
         v.sort_by_key(|s| s.len());
     }
     let expect: BTreeMap<_, _> = expect.into_iter().filter(|(_, v)| !v.is_empty()).collect();
-    assert_eq!(got, expect);
+    assert_eq!(got, expect, "blacklist: {with_blacklist}");
+    (sent, flows)
 }
 
 #[test]
@@ -253,7 +272,7 @@ fn disabled_flow_checks_raise_nothing_and_ask_for_nothing() {
     for k in flow::implemented_keys() {
         checks.set_enabled("flow", k, false).unwrap();
     }
-    let ctx = Arc::new(context());
+    let ctx = Arc::new(context(true));
     assert_eq!(flow::wants(&checks, &ctx), flow::Wants::default());
     let (rows, sent) = run(&cap, &checks, &ctx);
     let ours: BTreeSet<u64> =

@@ -59,17 +59,15 @@ impl Alerting {
         self.update_wants();
     }
 
-    /// The one place the taps' event flags are computed: every classified flow and every ended flow
-    /// while the user flow checks run, plus what the enabled flow checks of `ntopng_checks::flow`
-    /// need (classified flows for the unexpected-server, insecure-protocol and blacklist checks,
-    /// ended flows for the TCP issues, long-lived and elephant checks). Flows with enabled nDPI
-    /// risks are handed over regardless (the risk mask).
+    /// The one place the taps' event filters are computed: every classified flow and every ended
+    /// flow while the user flow checks run, plus what the enabled flow checks of
+    /// `ntopng_checks::flow` need (classified flows of some protocols/categories, or all of them
+    /// while a blacklist check has a list; ended flows past a duration or byte count, or with TCP
+    /// issues). Flows with enabled nDPI risks are handed over regardless (the risk mask).
     pub fn update_wants(&self) {
         let lua = self.lua_flow_modules.load(Ordering::Relaxed) && self.checks.is_enabled(Family::Flow, LUA_FLOW_KEY);
         let ctx = self.flow_ctx.lock().unwrap().clone();
-        let rust = flow::wants(&self.checks, &ctx);
-        self.wants.all_classified.store(lua || rust.classified, Ordering::Relaxed);
-        self.wants.ended.store(lua || rust.ended, Ordering::Relaxed);
+        flow::wants(&self.checks, &ctx).store(lua, &self.wants);
     }
 
     /// Sets the hook the writers of interfaces attached from now on run on their flow events.

@@ -10,7 +10,7 @@
 //! with `--blacklist-file`. ntopng instead downloads category lists (Malware IPs among them) into
 //! nDPI; here one static list plays that part.
 
-use super::{FlowCheck, FlowContext, Raised, PROTO_ICMP, PROTO_ICMPV6};
+use super::{FlowCheck, FlowContext, Raised, Wants, PROTO_ICMP, PROTO_ICMPV6};
 use crate::config::CheckConf;
 use ipnet::IpNet;
 use ndpi_sys as ffi;
@@ -81,6 +81,10 @@ impl FlowCheck for ClientContact {
     fn key(&self) -> &'static str {
         "blacklisted_client_contact"
     }
+    /// Any flow may have a listed peer: every classified flow (only while a list is loaded).
+    fn wants(&self, _ctx: &FlowContext, w: &mut Wants) {
+        w.classified = true;
+    }
     fn on_classified(&self, rec: &FlowRecord, ctx: &FlowContext) -> Option<Raised> {
         if !ctx.cli_blacklisted(rec) || ctx.is_local(&rec.client.0) || !ctx.is_local(&rec.server.0) {
             return None;
@@ -94,6 +98,9 @@ impl FlowCheck for ServerContact {
     fn key(&self) -> &'static str {
         "blacklisted_server_contact"
     }
+    fn wants(&self, _ctx: &FlowContext, w: &mut Wants) {
+        w.classified = true;
+    }
     fn on_classified(&self, rec: &FlowRecord, ctx: &FlowContext) -> Option<Raised> {
         if !ctx.srv_blacklisted(rec) || !ctx.is_local(&rec.client.0) || ctx.is_local(&rec.server.0) {
             return None;
@@ -106,6 +113,9 @@ impl FlowCheck for ServerContact {
 impl FlowCheck for MalwareFlow {
     fn key(&self) -> &'static str {
         "blacklisted"
+    }
+    fn wants(&self, _ctx: &FlowContext, w: &mut Wants) {
+        w.categories.insert(ffi::CUSTOM_CATEGORY_MALWARE);
     }
     fn on_classified(&self, rec: &FlowRecord, ctx: &FlowContext) -> Option<Raised> {
         let c = rec.classification.as_ref()?;

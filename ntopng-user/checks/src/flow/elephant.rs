@@ -3,7 +3,7 @@
 //! `script_conf.r2l_bytes_value` bytes the other way, judged when it ends (ntopng's Pro check also
 //! runs periodically). Defaults: 1 GiB each way (this build's; ntopng's Pro definition is not public).
 
-use super::{conf_u64, FlowCheck, FlowContext, Raised};
+use super::{conf_u64, FlowCheck, FlowContext, Raised, Wants};
 use crate::config::CheckConf;
 use ntopng_engine::sink::FlowRecord;
 use serde_json::{json, Value};
@@ -29,6 +29,11 @@ pub(super) fn build(conf: &CheckConf) -> Box<dyn FlowCheck> {
 impl FlowCheck for Elephant {
     fn key(&self) -> &'static str {
         "elephant_flows"
+    }
+
+    fn wants(&self, _ctx: &FlowContext, w: &mut Wants) {
+        let min = self.l2r.min(self.r2l);
+        w.ended_min_bytes = Some(w.ended_min_bytes.map_or(min, |b| b.min(min)));
     }
 
     fn on_end(&self, rec: &FlowRecord, ctx: &FlowContext) -> Option<Raised> {

@@ -2,7 +2,7 @@
 //! last packet), judged when it ends. ntopng's check is a Pro one that also runs periodically; its
 //! definition is not public, so the key and its default (one day) are this build's.
 
-use super::{conf_u64, FlowCheck, FlowContext, Raised};
+use super::{conf_u64, FlowCheck, FlowContext, Raised, Wants};
 use crate::config::CheckConf;
 use ntopng_engine::sink::FlowRecord;
 use serde_json::{json, Value};
@@ -25,6 +25,10 @@ pub(super) fn build(conf: &CheckConf) -> Box<dyn FlowCheck> {
 impl FlowCheck for LongLived {
     fn key(&self) -> &'static str {
         "long_lived_flows"
+    }
+
+    fn wants(&self, _ctx: &FlowContext, w: &mut Wants) {
+        w.ended_min_duration_ns = Some(w.ended_min_duration_ns.map_or(self.min_duration_ns, |d| d.min(self.min_duration_ns)));
     }
 
     fn on_end(&self, rec: &FlowRecord, _ctx: &FlowContext) -> Option<Raised> {

@@ -19,11 +19,13 @@ use crate::config::{CheckConf, Checks};
 use crate::flow_risk::{risk_alerts, FlowAlerts, RaisedAlert};
 use crate::registry::{CheckDef, Family};
 use ndpi::ProtocolNames;
-use ntopng_engine::alert_tap::FlowEventKind;
+use ntopng_engine::alert_tap::{EventWants, FlowEventKind, CATEGORY_WORDS, PROTOCOL_WORDS};
 use ntopng_engine::sink::FlowRecord;
 use ntopng_engine::LocalNetworks;
 use ntopng_wire::Addr;
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// What the flow checks know beyond the flow: the interface's local networks (`-m`), nDPI's
@@ -80,6 +82,8 @@ pub trait FlowCheck: Send + Sync {
     fn on_end(&self, _rec: &FlowRecord, _ctx: &FlowContext) -> Option<Raised> {
         None
     }
+    /// Adds the flow events the check needs to `w` (no more than it can raise alerts on).
+    fn wants(&self, ctx: &FlowContext, w: &mut Wants);
 }
 
 /// A check's key, hook, whether it can raise anything in a context, and its constructor.
@@ -139,23 +143,78 @@ pub fn default_script_conf(key: &str) -> Map<String, Value> {
     }
 }
 
-/// Which flow events the enabled checks need from the engine.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Which flow events the enabled checks need from the engine, as narrow as each check allows (so
+/// that the workers copy as few flows as possible).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Wants {
-    /// Every classified flow (not only those with enabled risks).
+    /// Every classified flow.
     pub classified: bool,
+    /// Classified flows of these nDPI protocols (master or application).
+    pub protocols: BTreeSet<u16>,
+    /// Classified flows of these nDPI categories.
+    pub categories: BTreeSet<u32>,
+    /// Every ended flow.
     pub ended: bool,
+    /// Ended TCP flows with sequence issues.
+    pub ended_tcp_issues: bool,
+    /// Ended flows longer than this (ns).
+    pub ended_min_duration_ns: Option<u64>,
+    /// Ended flows with more bytes than this in one direction.
+    pub ended_min_bytes: Option<u64>,
+}
+
+impl Wants {
+    pub fn any_classified(&self) -> bool {
+        self.classified || !self.protocols.is_empty() || !self.categories.is_empty()
+    }
+
+    pub fn any_ended(&self) -> bool {
+        self.ended || self.ended_tcp_issues || self.ended_min_duration_ns.is_some() || self.ended_min_bytes.is_some()
+    }
+
+    /// Sets the taps' filters; `all`: someone else (the user's Lua flow checks) wants every event.
+    pub fn store(&self, all: bool, into: &EventWants) {
+        let mut classified_all = all || self.classified;
+        let mut protocols = [0u64; PROTOCOL_WORDS];
+        for &p in &self.protocols {
+            match protocols.get_mut(p as usize / 64) {
+                Some(w) => *w |= 1 << (p % 64),
+                None => classified_all = true,
+            }
+        }
+        let mut categories = [0u64; CATEGORY_WORDS];
+        for &c in &self.categories {
+            match categories.get_mut(c as usize / 64) {
+                Some(w) => *w |= 1 << (c % 64),
+                None => classified_all = true,
+            }
+        }
+        for (a, v) in into.protocols.iter().zip(protocols) {
+            a.store(v, Ordering::Relaxed);
+        }
+        for (a, v) in into.categories.iter().zip(categories) {
+            a.store(v, Ordering::Relaxed);
+        }
+        into.some_classified.store(protocols.iter().chain(&categories).any(|w| *w != 0), Ordering::Relaxed);
+        into.all_classified.store(classified_all, Ordering::Relaxed);
+        let ended_all = all || self.ended;
+        into.ended_tcp_issues.store(self.ended_tcp_issues, Ordering::Relaxed);
+        into.ended_min_duration_ns.store(self.ended_min_duration_ns.map_or(0, |d| d.max(1)), Ordering::Relaxed);
+        into.ended_min_bytes.store(self.ended_min_bytes.map_or(0, |b| b.max(1)), Ordering::Relaxed);
+        into.some_ended.store(self.any_ended(), Ordering::Relaxed);
+        into.ended.store(ended_all, Ordering::Relaxed);
+    }
 }
 
 /// The events the enabled flow checks need in `ctx`.
 pub fn wants(checks: &Checks, ctx: &FlowContext) -> Wants {
     let mut w = Wants::default();
     for e in ENTRIES {
-        if (e.useful)(ctx) && checks.is_enabled(Family::Flow, e.key) {
-            match e.hook {
-                Hook::Classified => w.classified = true,
-                Hook::Ended => w.ended = true,
-            }
+        if !(e.useful)(ctx) {
+            continue;
+        }
+        if let Some(conf) = checks.conf(Family::Flow, e.key).filter(|c| c.enabled) {
+            (e.build)(&conf).wants(ctx, &mut w);
         }
     }
     w

@@ -4,7 +4,7 @@
 //! 15 % by default). A direction is judged only once it has carried at least 10 packets, so that a
 //! single retransmitted SYN of a 3-packet flow is no "issue".
 
-use super::{conf_u64, FlowCheck, FlowContext, Raised, PROTO_TCP};
+use super::{conf_u64, FlowCheck, FlowContext, Raised, Wants, PROTO_TCP};
 use crate::config::CheckConf;
 use ntopng_engine::sink::FlowRecord;
 use ntopng_engine::tcp_seq::TcpStats;
@@ -60,6 +60,10 @@ impl TcpIssues {
 impl FlowCheck for TcpIssues {
     fn key(&self) -> &'static str {
         "tcp_packets_issues"
+    }
+
+    fn wants(&self, _ctx: &FlowContext, w: &mut Wants) {
+        w.ended_tcp_issues |= self.retransmissions.is_some() || self.out_of_order.is_some() || self.lost.is_some();
     }
 
     fn on_end(&self, rec: &FlowRecord, _ctx: &FlowContext) -> Option<Raised> {

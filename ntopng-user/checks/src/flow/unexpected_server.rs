@@ -3,7 +3,7 @@
 //! allows no server, so every such flow is alerted (as ntopng does with no list configured).
 //! Broadcast and multicast servers are ignored; a DHCP server must answer on port 67.
 
-use super::{has_protocol, FlowCheck, FlowContext, Raised};
+use super::{has_protocol, FlowCheck, FlowContext, Raised, Wants};
 use crate::config::CheckConf;
 use ipnet::IpNet;
 use ndpi_sys as ffi;
@@ -70,6 +70,10 @@ pub(super) fn smtp(conf: &CheckConf) -> Box<dyn FlowCheck> {
 impl FlowCheck for UnexpectedServer {
     fn key(&self) -> &'static str {
         self.key
+    }
+
+    fn wants(&self, _ctx: &FlowContext, w: &mut Wants) {
+        w.protocols.extend(self.protocols);
     }
 
     fn on_classified(&self, rec: &FlowRecord, _ctx: &FlowContext) -> Option<Raised> {
