@@ -1,6 +1,6 @@
 //! The flow checks in the daemon: a capture written here (so nothing is needed from outside) is read
 //! with `-m`, `--blacklist-file`, `--pcap-file-purge-flows` and `-F jsonl`; a `--test-script-pre`
-//! turns on two checks that are off by default (unexpected_dns, tcp_packets_issues) over the REST API
+//! turns on three checks that are off by default (unexpected_dns, tcp_packets_issues, tcp_flow_reset) over the REST API
 //! before the capture is read. The flow alerts the REST API lists must be exactly those computed
 //! independently from the daemon's own flow dump of the same run (protocol, breed, TCP flags and
 //! retransmissions per flow) with the checks' rules, by alert id and flow.
@@ -58,6 +58,10 @@ fn write_capture(path: &std::path::Path) {
     t.server(T0 + 7 * S + 20_000, b"world");
     let mut t = Tcp::open(&mut p, T0 + 8 * S, (ip("192.168.1.10"), 45000), (ip("203.0.113.99"), 4433));
     t.client(T0 + 8 * S + 10_000, b"hello", false);
+    // A refused connection.
+    let (c, srv) = ((ip("192.168.1.10"), 46000), (ip("198.51.100.8"), 81));
+    p.tcp(T0 + 9 * S, c, srv, 7000, 0, SYN, &[]);
+    p.tcp(T0 + 9 * S + 1000, srv, c, 0, 7001, RST | ACK, &[]);
     // Much later: every flow above is idle and ends (--pcap-file-purge-flows).
     p.udp(T0 + 300 * S, (ip("192.168.1.10"), 9999), (ip("192.168.1.11"), 9999), b"bye");
     p.write(path);
@@ -93,6 +97,10 @@ fn expected(dump: &[Value]) -> BTreeMap<FlowId, BTreeSet<u64>> {
                 ids.insert(19);
             }
         }
+        let flags = f["cli2srv"]["tcp_flags"].as_u64().unwrap() | f["srv2cli"]["tcp_flags"].as_u64().unwrap();
+        if tcp && flags & 0x04 != 0 && flags & 0x01 == 0 {
+            ids.insert(100);
+        }
         if black.iter().any(|n| n.contains(&c)) && !cli_local && srv_local {
             ids.insert(9);
         }
@@ -116,7 +124,7 @@ fn flow_checks_in_the_daemon_match_the_flow_dump() {
     let dump = dir.join("flows.jsonl");
     let port = free_port();
     let enable = |key: &str| format!("curl -s 'http://127.0.0.1:{port}/lua/rest/v2/enable/check.lua?check_subdir=flow&script_key={key}'");
-    let pre = format!("{} && {}", enable("unexpected_dns"), enable("tcp_packets_issues"));
+    let pre = format!("{} && {} && {}", enable("unexpected_dns"), enable("tcp_packets_issues"), enable("tcp_flow_reset"));
     let dump_spec = format!("jsonl;{}", dump.display());
     let mut d = Daemon::start_on(
         port,
@@ -134,9 +142,9 @@ fn flow_checks_in_the_daemon_match_the_flow_dump() {
     let want = expected(&flows);
     // The scenario covers each check, on the flows meant for it.
     let all: BTreeSet<u64> = want.values().flatten().copied().collect();
-    assert_eq!(all, BTreeSet::from([9, 13, 19, 33, 38]), "{want:?}");
+    assert_eq!(all, BTreeSet::from([9, 13, 19, 33, 38, 100]), "{want:?}");
 
-    let ours = BTreeSet::from([9u64, 13, 19, 33, 38]);
+    let ours = BTreeSet::from([9u64, 13, 19, 33, 38, 100]);
     let mut got: BTreeMap<FlowId, BTreeSet<u64>> = BTreeMap::new();
     for r in &recs {
         let id = (

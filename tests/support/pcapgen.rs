@@ -9,6 +9,7 @@ pub const SYN: u8 = 0x02;
 pub const ACK: u8 = 0x10;
 pub const PSH: u8 = 0x08;
 pub const FIN: u8 = 0x01;
+pub const RST: u8 = 0x04;
 
 #[derive(Default)]
 pub struct Pcap {

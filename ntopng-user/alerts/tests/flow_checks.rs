@@ -110,6 +110,21 @@ fn write_capture(path: &Path) -> BTreeMap<(String, String), Vec<BTreeSet<u16>>> 
         t.client(T0 + 8 * S + 10_000, b"hello", false);
     }
     want(c, s, &[&[13]]);
+    // I: a refused connection (SYN answered by RST) → tcp_flow_reset (100) at the end; one closed
+    // with FINs: nothing.
+    let (c, s) = ((ip("192.168.1.10"), 46000), (ip("198.51.100.8"), 81));
+    p.tcp(T0 + 9 * S, c, s, 7000, 0, SYN, &[]);
+    p.tcp(T0 + 9 * S + 1000, s, c, 0, 7001, RST | ACK, &[]);
+    want(c, s, &[&[100]]);
+    let (c, s) = ((ip("192.168.1.10"), 46001), (ip("198.51.100.8"), 80));
+    {
+        let mut t = Tcp::open(&mut p, T0 + 9 * S, c, s);
+        t.client(T0 + 9 * S + 10_000, b"GET", false);
+        let (cs, ss) = (t.cseq, t.sseq);
+        p.tcp(T0 + 9 * S + 20_000, c, s, cs, ss, FIN | ACK, &[]);
+        p.tcp(T0 + 9 * S + 30_000, s, c, ss, cs + 1, FIN | ACK, &[]);
+    }
+    want(c, s, &[]);
     p.write(path);
     expect
 }
@@ -125,6 +140,7 @@ fn configure(checks: &Checks) {
     set("unexpected_smtp", json!({"items": []}));
     set("tcp_packets_issues", flow::default_script_conf("tcp_packets_issues").into());
     set("long_lived_flows", json!({"min_duration": 300}));
+    set("tcp_flow_reset", json!({}));
     set("elephant_flows", json!({"l2r_bytes_value": 20000, "r2l_bytes_value": 50000}));
 }
 

@@ -6,7 +6,7 @@
 //! with TCP sequence issues), and only a wanted flow is copied into a [`FlowRecord`] and queued. The queue is bounded: live
 //! capture never waits on it and counts what did not fit; capture files wait (nothing is lost).
 
-use crate::flow::Flow;
+use crate::flow::{tcp_flags, Flow};
 use crate::sink::FlowRecord;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -51,6 +51,8 @@ pub struct EventWants {
     pub some_ended: AtomicBool,
     /// Ended TCP flows with retransmissions, out-of-order or lost segments.
     pub ended_tcp_issues: AtomicBool,
+    /// Ended TCP flows closed by a RST and no FIN.
+    pub ended_tcp_reset: AtomicBool,
     /// Ended flows that lasted longer than this (first to last packet, ns); 0: off.
     pub ended_min_duration_ns: AtomicU64,
     /// Ended flows that carried more than this in one direction (bytes); 0: off.
@@ -133,6 +135,12 @@ impl AlertTap {
         let min_bytes = w.ended_min_bytes.load(Ordering::Relaxed);
         if min_bytes != 0 && f.cli2srv.bytes.max(f.srv2cli.bytes) > min_bytes {
             return true;
+        }
+        if w.ended_tcp_reset.load(Ordering::Relaxed) && f.key.l4_proto == 6 {
+            let flags = f.cli2srv_flags | f.srv2cli_flags;
+            if flags & tcp_flags::RST != 0 && flags & tcp_flags::FIN == 0 {
+                return true;
+            }
         }
         if w.ended_tcp_issues.load(Ordering::Relaxed) {
             let (a, b) = f.tcp_stats();

@@ -11,6 +11,7 @@ mod elephant;
 mod insecure;
 mod long_lived;
 mod tcp_issues;
+mod tcp_reset;
 mod unexpected_server;
 
 pub use blacklist::Blacklist;
@@ -119,6 +120,7 @@ const ENTRIES: &[Entry] = &[
     Entry { key: "blacklisted_client_contact", hook: Hook::Classified, useful: with_blacklist, build: blacklist::client_contact },
     Entry { key: "blacklisted_server_contact", hook: Hook::Classified, useful: with_blacklist, build: blacklist::server_contact },
     Entry { key: "tcp_packets_issues", hook: Hook::Ended, useful: always, build: tcp_issues::build },
+    Entry { key: "tcp_flow_reset", hook: Hook::Ended, useful: always, build: tcp_reset::build },
     Entry { key: "long_lived_flows", hook: Hook::Ended, useful: always, build: long_lived::build },
     Entry { key: "elephant_flows", hook: Hook::Ended, useful: always, build: elephant::build },
 ];
@@ -157,6 +159,8 @@ pub struct Wants {
     pub ended: bool,
     /// Ended TCP flows with sequence issues.
     pub ended_tcp_issues: bool,
+    /// Ended TCP flows closed by a RST and no FIN.
+    pub ended_tcp_reset: bool,
     /// Ended flows longer than this (ns).
     pub ended_min_duration_ns: Option<u64>,
     /// Ended flows with more bytes than this in one direction.
@@ -169,7 +173,7 @@ impl Wants {
     }
 
     pub fn any_ended(&self) -> bool {
-        self.ended || self.ended_tcp_issues || self.ended_min_duration_ns.is_some() || self.ended_min_bytes.is_some()
+        self.ended || self.ended_tcp_issues || self.ended_tcp_reset || self.ended_min_duration_ns.is_some() || self.ended_min_bytes.is_some()
     }
 
     /// Sets the taps' filters; `all`: someone else (the user's Lua flow checks) wants every event.
@@ -199,6 +203,7 @@ impl Wants {
         into.all_classified.store(classified_all, Ordering::Relaxed);
         let ended_all = all || self.ended;
         into.ended_tcp_issues.store(self.ended_tcp_issues, Ordering::Relaxed);
+        into.ended_tcp_reset.store(self.ended_tcp_reset, Ordering::Relaxed);
         into.ended_min_duration_ns.store(self.ended_min_duration_ns.map_or(0, |d| d.max(1)), Ordering::Relaxed);
         into.ended_min_bytes.store(self.ended_min_bytes.map_or(0, |b| b.max(1)), Ordering::Relaxed);
         into.some_ended.store(self.any_ended(), Ordering::Relaxed);
