@@ -32,9 +32,12 @@ fn every_flow_check_here_is_implemented_in_the_registry_with_its_defaults_in_the
 
 #[test]
 fn blacklist_file_format() {
-    let b = Blacklist::parse("# comment\n\n10.1.2.3\n192.0.2.0/24 # net\n2001:db8::/32,ipv6\n198.51.100.7 extra\n").unwrap();
-    assert_eq!(b.len(), 4);
-    for (a, listed) in [("10.1.2.3", true), ("10.1.2.4", false), ("192.0.2.200", true), ("2001:db8::1", true), ("198.51.100.7", true)] {
+    let b = Blacklist::parse("# comment\n\n10.1.2.3\n192.0.2.0/24 # net\n2001:db8::/32,ipv6\n198.51.100.7 extra\n192.0.2.128/25\n192.0.3.0/24\n").unwrap();
+    assert_eq!(b.len(), 6);
+    let cases = [("10.1.2.3", true), ("10.1.2.4", false), ("10.1.2.2", false), ("192.0.2.200", true), ("192.0.3.255", true),
+        ("192.0.4.0", false), ("192.0.1.255", false), ("2001:db8::1", true), ("2001:db9::", false), ("198.51.100.7", true),
+        ("0.0.0.0", false), ("255.255.255.255", false)];
+    for (a, listed) in cases {
         assert_eq!(b.contains(&Addr::from_ip(a.parse().unwrap())), listed, "{a}");
     }
     let e = Blacklist::parse("10.0.0.1\nnot-an-ip\n").unwrap_err();
@@ -69,11 +72,12 @@ fn each_check_asks_only_for_what_it_can_alert_on() {
     assert_eq!(w.protocols.iter().copied().collect::<Vec<_>>(), vec![dns]);
     assert_eq!((w.ended_min_bytes, w.ended_min_duration_ns), (Some(5000), Some(600_000_000_000)));
     assert!(!w.ended && !w.classified && !w.ended_tcp_issues && !w.ended_tcp_reset);
-    // A blacklist contact check asks for every classified flow, but only with a list.
+    // A blacklist contact check asks for the flows with a listed peer, only with a list.
     c.set_enabled("flow", "blacklisted_server_contact", true).unwrap();
-    assert!(!flow::wants(&c, &ctx).classified);
+    assert!(!flow::wants(&c, &ctx).addresses);
     let with_list = FlowContext { blacklist: Some(Arc::new(Blacklist::parse("192.0.2.1").unwrap())), ..ctx.clone() };
-    assert!(flow::wants(&c, &with_list).classified);
+    let wl = flow::wants(&c, &with_list);
+    assert!(wl.addresses && !wl.classified);
 
     // Into the taps' atomics: the protocol bit, the thresholds; Lua checks widen everything.
     let ew = EventWants::default();

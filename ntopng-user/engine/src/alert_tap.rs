@@ -8,6 +8,7 @@
 
 use crate::flow::{tcp_flags, Flow};
 use crate::sink::FlowRecord;
+use ntopng_wire::Addr;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -34,6 +35,11 @@ pub const PROTOCOL_WORDS: usize = 16;
 /// 64-bit words of the category filter (4.2 has 106 categories).
 pub const CATEGORY_WORDS: usize = 2;
 
+/// A set of addresses the workers test a classified flow's peers against (a blacklist).
+pub trait AddressFilter: Send + Sync + std::fmt::Debug {
+    fn contains(&self, a: &Addr) -> bool;
+}
+
 /// Which flows the flow checks want beyond those with enabled risks (set by the control plane).
 #[derive(Debug, Default)]
 pub struct EventWants {
@@ -47,6 +53,10 @@ pub struct EventWants {
     pub protocols: [AtomicU64; PROTOCOL_WORDS],
     /// Classified flows whose category id has its bit set.
     pub categories: [AtomicU64; CATEGORY_WORDS],
+    /// Classified flows with a peer in `address_filter` (while it is set).
+    pub some_addresses: AtomicBool,
+    /// Installed once, when the interface's flow checks know their addresses.
+    pub address_filter: std::sync::OnceLock<Arc<dyn AddressFilter>>,
     /// Any of the `ended_*` filters is set.
     pub some_ended: AtomicBool,
     /// Ended TCP flows with retransmissions, out-of-order or lost segments.
@@ -99,10 +109,13 @@ impl AlertTap {
         risk & self.risk_mask.load(Ordering::Relaxed) != 0 || self.wants.all_classified.load(Ordering::Relaxed)
     }
 
-    /// Whether a classified flow is wanted: its risks, or the checks' protocol/category filters.
+    /// Whether classified flow `f` is wanted: its risks, or the checks' protocol, category and
+    /// address filters.
     #[inline]
-    pub fn wants_classified(&self, c: &ndpi::Classification) -> bool {
-        self.wants(c.risk) || (self.wants.some_classified.load(Ordering::Relaxed) && self.filter_classified(c))
+    pub fn wants_classified(&self, c: &ndpi::Classification, f: &Flow) -> bool {
+        self.wants(c.risk)
+            || (self.wants.some_classified.load(Ordering::Relaxed) && self.filter_classified(c))
+            || (self.wants.some_addresses.load(Ordering::Relaxed) && self.filter_addresses(&f.client().0, &f.server().0))
     }
 
     #[cold]
@@ -111,6 +124,11 @@ impl AlertTap {
         (c.master_protocol != 0 && has_bit(&w.protocols, c.master_protocol as usize))
             || (c.app_protocol != 0 && has_bit(&w.protocols, c.app_protocol as usize))
             || has_bit(&w.categories, c.category as usize)
+    }
+
+    #[cold]
+    fn filter_addresses(&self, cli: &Addr, srv: &Addr) -> bool {
+        self.wants.address_filter.get().is_some_and(|f| f.contains(cli) || f.contains(srv))
     }
 
     /// Whether every ended flow is wanted.

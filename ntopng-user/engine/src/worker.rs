@@ -531,7 +531,7 @@ impl Worker {
 /// The flow-classified hook: hands the flow to the alert writer when a check wants its risks.
 #[inline]
 fn tap_classified(shared: &Shared, worker: usize, flow: &Flow, c: &ndpi::Classification) {
-    if let Some(tap) = shared.cfg.alerts.as_ref().filter(|t| t.wants_classified(c)) {
+    if let Some(tap) = shared.cfg.alerts.as_ref().filter(|t| t.wants_classified(c, flow)) {
         tap.offer(FlowEventKind::Classified, FlowRecord::from_flow(flow, worker, Some(c.clone()), None));
     }
 }

@@ -49,6 +49,7 @@ impl Alerting {
 
     /// Sets what the flow checks of the interfaces attached from now on know.
     pub fn set_flow_context(&self, ctx: FlowContext) {
+        ctx.install(&self.wants);
         *self.flow_ctx.lock().unwrap() = Arc::new(ctx);
         self.update_wants();
     }
@@ -62,7 +63,7 @@ impl Alerting {
     /// The one place the taps' event filters are computed: every classified flow and every ended
     /// flow while the user flow checks run, plus what the enabled flow checks of
     /// `ntopng_checks::flow` need (classified flows of some protocols/categories, or all of them
-    /// while a blacklist check has a list; ended flows past a duration or byte count, or with TCP
+    /// classified flows with a blacklisted peer; ended flows past a duration or byte count, or with TCP
     /// issues). Flows with enabled nDPI risks are handed over regardless (the risk mask).
     pub fn update_wants(&self) {
         let lua = self.lua_flow_modules.load(Ordering::Relaxed) && self.checks.is_enabled(Family::Flow, LUA_FLOW_KEY);

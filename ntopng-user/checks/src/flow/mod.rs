@@ -20,7 +20,7 @@ use crate::config::{CheckConf, Checks};
 use crate::flow_risk::{risk_alerts, FlowAlerts, RaisedAlert};
 use crate::registry::{CheckDef, Family};
 use ndpi::ProtocolNames;
-use ntopng_engine::alert_tap::{EventWants, FlowEventKind, CATEGORY_WORDS, PROTOCOL_WORDS};
+use ntopng_engine::alert_tap::{AddressFilter, EventWants, FlowEventKind, CATEGORY_WORDS, PROTOCOL_WORDS};
 use ntopng_engine::sink::FlowRecord;
 use ntopng_engine::LocalNetworks;
 use ntopng_wire::Addr;
@@ -49,6 +49,16 @@ impl FlowContext {
     }
     pub fn srv_blacklisted(&self, rec: &FlowRecord) -> bool {
         self.blacklist.as_ref().is_some_and(|b| b.contains(&rec.server.0))
+    }
+
+    /// Gives the taps what they test flows against (the blacklist); once per tap filter set.
+    pub fn install(&self, into: &EventWants) {
+        if let Some(b) = &self.blacklist {
+            let filter: Arc<dyn AddressFilter> = b.clone();
+            if into.address_filter.set(filter).is_err() {
+                log::warn!("flow checks: the taps' address filter was already set; the new blacklist applies to alerts only");
+            }
+        }
     }
 }
 
@@ -155,6 +165,8 @@ pub struct Wants {
     pub protocols: BTreeSet<u16>,
     /// Classified flows of these nDPI categories.
     pub categories: BTreeSet<u32>,
+    /// Classified flows with a peer in the blacklist.
+    pub addresses: bool,
     /// Every ended flow.
     pub ended: bool,
     /// Ended TCP flows with sequence issues.
@@ -169,7 +181,7 @@ pub struct Wants {
 
 impl Wants {
     pub fn any_classified(&self) -> bool {
-        self.classified || !self.protocols.is_empty() || !self.categories.is_empty()
+        self.classified || self.addresses || !self.protocols.is_empty() || !self.categories.is_empty()
     }
 
     pub fn any_ended(&self) -> bool {
@@ -200,6 +212,7 @@ impl Wants {
             a.store(v, Ordering::Relaxed);
         }
         into.some_classified.store(protocols.iter().chain(&categories).any(|w| *w != 0), Ordering::Relaxed);
+        into.some_addresses.store(self.addresses, Ordering::Relaxed);
         into.all_classified.store(classified_all, Ordering::Relaxed);
         let ended_all = all || self.ended;
         into.ended_tcp_issues.store(self.ended_tcp_issues, Ordering::Relaxed);
