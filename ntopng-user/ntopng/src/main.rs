@@ -435,6 +435,9 @@ fn report(r: &OfflineResult) {
         s.local_hosts(),
         s.macs.len()
     );
+    if let Some(cpu) = r.cpu {
+        log::info!("{}: packet loop CPU time {:.3} s", r.name, cpu.as_secs_f64());
+    }
     let drops: Vec<String> = ntopng_wire::Drop::ALL
         .iter()
         .filter(|d| s.iface.decode_drops[d.index()] > 0)
