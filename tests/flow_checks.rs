@@ -6,9 +6,9 @@
 //! retransmissions per flow) with the checks' rules, by alert id and flow.
 
 mod daemon;
-mod support;
 #[path = "support/pcapgen.rs"]
 mod pcapgen;
+mod support;
 
 use daemon::{free_port, Auth, Daemon};
 use ipnet::IpNet;
@@ -36,7 +36,8 @@ fn write_capture(path: &std::path::Path) {
         p.udp(T0 + i as u64 * S + 20_000, s, c, &dns_response(i as u16, "example.com", ip("93.184.216.34")));
     }
     // FTP from a remote client to a local server, and from a local client to a remote server.
-    for (n, (cli, srv)) in [("203.0.113.5", "192.168.1.20"), ("192.168.1.10", "198.51.100.20")].into_iter().enumerate() {
+    for (n, (cli, srv)) in [("203.0.113.5", "192.168.1.20"), ("192.168.1.10", "198.51.100.20")].into_iter().enumerate()
+    {
         let t0 = T0 + (3 + n as u64) * S;
         let mut t = Tcp::open(&mut p, t0, (ip(cli), 50000), (ip(srv), 21));
         t.server(t0 + 10_000, b"220 FTP server ready\r\n");
@@ -123,13 +124,28 @@ fn flow_checks_in_the_daemon_match_the_flow_dump() {
     std::fs::write(&list, format!("# test\n{}\n", BLACKLISTED.join("\n"))).unwrap();
     let dump = dir.join("flows.jsonl");
     let port = free_port();
-    let enable = |key: &str| format!("curl -s 'http://127.0.0.1:{port}/lua/rest/v2/enable/check.lua?check_subdir=flow&script_key={key}'");
-    let pre = format!("{} && {} && {}", enable("unexpected_dns"), enable("tcp_packets_issues"), enable("tcp_flow_reset"));
+    let enable = |key: &str| {
+        format!("curl -s 'http://127.0.0.1:{port}/lua/rest/v2/enable/check.lua?check_subdir=flow&script_key={key}'")
+    };
+    let pre =
+        format!("{} && {} && {}", enable("unexpected_dns"), enable("tcp_packets_issues"), enable("tcp_flow_reset"));
     let dump_spec = format!("jsonl;{}", dump.display());
     let mut d = Daemon::start_on(
         port,
-        &["-i", cap.to_str().unwrap(), "-m", LAN, "--blacklist-file", list.to_str().unwrap(), "--pcap-file-purge-flows",
-          "-F", &dump_spec, "--disable-login=1", "--test-script-pre", &pre],
+        &[
+            "-i",
+            cap.to_str().unwrap(),
+            "-m",
+            LAN,
+            "--blacklist-file",
+            list.to_str().unwrap(),
+            "--pcap-file-purge-flows",
+            "-F",
+            &dump_spec,
+            "--disable-login=1",
+            "--test-script-pre",
+            &pre,
+        ],
         &dir.join("data"),
     );
     d.wait_capture_read();

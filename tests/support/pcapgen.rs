@@ -74,7 +74,16 @@ impl Pcap {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn tcp(&mut self, t_us: u64, src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), seq: u32, ack: u32, flags: u8, payload: &[u8]) {
+    pub fn tcp(
+        &mut self,
+        t_us: u64,
+        src: (Ipv4Addr, u16),
+        dst: (Ipv4Addr, u16),
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        payload: &[u8],
+    ) {
         let mut l4 = Vec::new();
         l4.extend_from_slice(&src.1.to_be_bytes());
         l4.extend_from_slice(&dst.1.to_be_bytes());

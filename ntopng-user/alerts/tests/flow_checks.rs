@@ -101,7 +101,7 @@ fn write_capture(path: &Path) -> BTreeMap<(String, String), Vec<BTreeSet<u16>>> 
     {
         let mut t = Tcp::open(&mut p, T0 + 7 * S, c, s);
         t.client(T0 + 7 * S + 10_000, b"hello", false);
-        t.server(T0 + 7 * S + 20_000, b"world", );
+        t.server(T0 + 7 * S + 20_000, b"world");
     }
     want(c, s, &[&[9]]);
     let (c, s) = ((ip("192.168.1.10"), 45000), (ip("203.0.113.99"), 4433));
@@ -204,7 +204,11 @@ fn flow_checks_raise_ntopng_alerts_on_a_known_capture() {
     let no_blacklist = expect
         .into_iter()
         .map(|(k, rows)| {
-            let rows: Vec<BTreeSet<u16>> = rows.into_iter().map(|r| r.into_iter().filter(|i| ![9, 13].contains(i)).collect()).filter(|r: &BTreeSet<u16>| !r.is_empty()).collect();
+            let rows: Vec<BTreeSet<u16>> = rows
+                .into_iter()
+                .map(|r| r.into_iter().filter(|i| ![9, 13].contains(i)).collect())
+                .filter(|r: &BTreeSet<u16>| !r.is_empty())
+                .collect();
             (k, rows)
         })
         .collect();
@@ -225,7 +229,8 @@ fn check(cap: &Path, with_blacklist: bool, expect: BTreeMap<(String, String), Ve
     assert!(w.any_classified() && w.any_ended() && w.addresses == with_blacklist && !w.classified && !w.ended, "{w:?}");
     let (rows, sent) = run(cap, &checks, &ctx);
 
-    let ours: BTreeSet<u16> = flow::implemented_keys().map(|k| registry.get(Family::Flow, k).unwrap().alert_id).collect();
+    let ours: BTreeSet<u16> =
+        flow::implemented_keys().map(|k| registry.get(Family::Flow, k).unwrap().alert_id).collect();
     let mut got: BTreeMap<(String, String), Vec<BTreeSet<u16>>> = BTreeMap::new();
     for r in &rows {
         let doc: Value = serde_json::from_str(r["json"].as_str().unwrap()).unwrap();
@@ -233,8 +238,11 @@ fn check(cap: &Path, with_blacklist: bool, expect: BTreeMap<(String, String), Ve
         let ids: Vec<u16> = alerts.iter().map(|a| a["alert_id"].as_u64().unwrap() as u16).collect();
         // The flow's nDPI risks are alerts of the same row, next to this module's.
         let risk = r["flow_risk_bitmap"].as_u64().unwrap();
-        let risk_ids: BTreeSet<u16> =
-            (0..64).filter(|b| risk & 1 << b != 0).filter_map(|b| registry.risk_check(b)).map(|(_, d)| d.alert_id).collect();
+        let risk_ids: BTreeSet<u16> = (0..64)
+            .filter(|b| risk & 1 << b != 0)
+            .filter_map(|b| registry.risk_check(b))
+            .map(|(_, d)| d.alert_id)
+            .collect();
         let mine: BTreeSet<u16> = ids.iter().copied().filter(|i| ours.contains(i)).collect();
         let others: BTreeSet<u16> = ids.iter().copied().filter(|i| !ours.contains(i)).collect();
         assert_eq!(others, risk_ids, "risk alerts of {:?}", flow_of(r));
@@ -264,7 +272,8 @@ fn check(cap: &Path, with_blacklist: bool, expect: BTreeMap<(String, String), Ve
         // The blacklist columns follow the list.
         let (c, s) = flow_of(r);
         let bl = if with_blacklist { Blacklist::parse(BLACKLIST).unwrap() } else { Blacklist::default() };
-        let listed = |ep: &str| bl.contains(&ntopng_wire::Addr::from_ip(ep.rsplit_once(':').unwrap().0.parse().unwrap()));
+        let listed =
+            |ep: &str| bl.contains(&ntopng_wire::Addr::from_ip(ep.rsplit_once(':').unwrap().0.parse().unwrap()));
         assert_eq!(r["cli_blacklisted"].as_i64().unwrap() != 0, listed(&c), "{c}");
         assert_eq!(r["srv_blacklisted"].as_i64().unwrap() != 0, listed(&s), "{s}");
         if !mine.is_empty() {

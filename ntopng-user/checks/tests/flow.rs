@@ -34,9 +34,20 @@ fn every_flow_check_here_is_implemented_in_the_registry_with_its_defaults_in_the
 fn blacklist_file_format() {
     let b = Blacklist::parse("# comment\n\n10.1.2.3\n192.0.2.0/24 # net\n2001:db8::/32,ipv6\n198.51.100.7 extra\n192.0.2.128/25\n192.0.3.0/24\n").unwrap();
     assert_eq!(b.len(), 6);
-    let cases = [("10.1.2.3", true), ("10.1.2.4", false), ("10.1.2.2", false), ("192.0.2.200", true), ("192.0.3.255", true),
-        ("192.0.4.0", false), ("192.0.1.255", false), ("2001:db8::1", true), ("2001:db9::", false), ("198.51.100.7", true),
-        ("0.0.0.0", false), ("255.255.255.255", false)];
+    let cases = [
+        ("10.1.2.3", true),
+        ("10.1.2.4", false),
+        ("10.1.2.2", false),
+        ("192.0.2.200", true),
+        ("192.0.3.255", true),
+        ("192.0.4.0", false),
+        ("192.0.1.255", false),
+        ("2001:db8::1", true),
+        ("2001:db9::", false),
+        ("198.51.100.7", true),
+        ("0.0.0.0", false),
+        ("255.255.255.255", false),
+    ];
     for (a, listed) in cases {
         assert_eq!(b.contains(&Addr::from_ip(a.parse().unwrap())), listed, "{a}");
     }
@@ -66,8 +77,18 @@ fn each_check_asks_only_for_what_it_can_alert_on() {
     }
     assert_eq!(flow::wants(&c, &ctx), Wants::default());
     c.set_enabled("flow", "unexpected_dns", true).unwrap();
-    c.set_config("flow", "elephant_flows", &json!({"all": {"enabled": true, "script_conf": {"l2r_bytes_value": 5000, "r2l_bytes_value": 9000}}})).unwrap();
-    c.set_config("flow", "long_lived_flows", &json!({"all": {"enabled": true, "script_conf": {"min_duration": "600"}}})).unwrap();
+    c.set_config(
+        "flow",
+        "elephant_flows",
+        &json!({"all": {"enabled": true, "script_conf": {"l2r_bytes_value": 5000, "r2l_bytes_value": 9000}}}),
+    )
+    .unwrap();
+    c.set_config(
+        "flow",
+        "long_lived_flows",
+        &json!({"all": {"enabled": true, "script_conf": {"min_duration": "600"}}}),
+    )
+    .unwrap();
     let w = flow::wants(&c, &ctx);
     assert_eq!(w.protocols.iter().copied().collect::<Vec<_>>(), vec![dns]);
     assert_eq!((w.ended_min_bytes, w.ended_min_duration_ns), (Some(5000), Some(600_000_000_000)));

@@ -28,7 +28,8 @@ impl FlowCheck for LongLived {
     }
 
     fn wants(&self, _ctx: &FlowContext, w: &mut Wants) {
-        w.ended_min_duration_ns = Some(w.ended_min_duration_ns.map_or(self.min_duration_ns, |d| d.min(self.min_duration_ns)));
+        w.ended_min_duration_ns =
+            Some(w.ended_min_duration_ns.map_or(self.min_duration_ns, |d| d.min(self.min_duration_ns)));
     }
 
     fn on_end(&self, rec: &FlowRecord, _ctx: &FlowContext) -> Option<Raised> {

@@ -56,7 +56,9 @@ impl FlowContext {
         if let Some(b) = &self.blacklist {
             let filter: Arc<dyn AddressFilter> = b.clone();
             if into.address_filter.set(filter).is_err() {
-                log::warn!("flow checks: the taps' address filter was already set; the new blacklist applies to alerts only");
+                log::warn!(
+                    "flow checks: the taps' address filter was already set; the new blacklist applies to alerts only"
+                );
             }
         }
     }
@@ -127,8 +129,18 @@ const ENTRIES: &[Entry] = &[
     Entry { key: "unexpected_smtp", hook: Hook::Classified, useful: always, build: unexpected_server::smtp },
     Entry { key: "remote_to_local_insecure_flow", hook: Hook::Classified, useful: with_names, build: insecure::build },
     Entry { key: "blacklisted", hook: Hook::Classified, useful: always, build: blacklist::flow },
-    Entry { key: "blacklisted_client_contact", hook: Hook::Classified, useful: with_blacklist, build: blacklist::client_contact },
-    Entry { key: "blacklisted_server_contact", hook: Hook::Classified, useful: with_blacklist, build: blacklist::server_contact },
+    Entry {
+        key: "blacklisted_client_contact",
+        hook: Hook::Classified,
+        useful: with_blacklist,
+        build: blacklist::client_contact,
+    },
+    Entry {
+        key: "blacklisted_server_contact",
+        hook: Hook::Classified,
+        useful: with_blacklist,
+        build: blacklist::server_contact,
+    },
     Entry { key: "tcp_packets_issues", hook: Hook::Ended, useful: always, build: tcp_issues::build },
     Entry { key: "tcp_flow_reset", hook: Hook::Ended, useful: always, build: tcp_reset::build },
     Entry { key: "long_lived_flows", hook: Hook::Ended, useful: always, build: long_lived::build },
@@ -143,7 +155,9 @@ pub fn implemented_keys() -> impl Iterator<Item = &'static str> {
 /// The `script_conf` a check starts with (beyond `threshold`), as ntopng's definitions default it.
 pub fn default_script_conf(key: &str) -> Map<String, Value> {
     let v = match key {
-        "unexpected_dns" | "unexpected_dhcp" | "unexpected_ntp" | "unexpected_smtp" => unexpected_server::default_conf(),
+        "unexpected_dns" | "unexpected_dhcp" | "unexpected_ntp" | "unexpected_smtp" => {
+            unexpected_server::default_conf()
+        }
         "tcp_packets_issues" => tcp_issues::default_conf(),
         "long_lived_flows" => long_lived::default_conf(),
         "elephant_flows" => elephant::default_conf(),
@@ -185,7 +199,11 @@ impl Wants {
     }
 
     pub fn any_ended(&self) -> bool {
-        self.ended || self.ended_tcp_issues || self.ended_tcp_reset || self.ended_min_duration_ns.is_some() || self.ended_min_bytes.is_some()
+        self.ended
+            || self.ended_tcp_issues
+            || self.ended_tcp_reset
+            || self.ended_min_duration_ns.is_some()
+            || self.ended_min_bytes.is_some()
     }
 
     /// Sets the taps' filters; `all`: someone else (the user's Lua flow checks) wants every event.

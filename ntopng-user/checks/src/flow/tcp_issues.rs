@@ -53,7 +53,9 @@ impl TcpIssues {
             return false;
         }
         let over = |n: u64, t: Option<u64>| t.is_some_and(|t| n * 100 / packets > t);
-        over(s.retransmissions, self.retransmissions) || over(s.out_of_order, self.out_of_order) || over(s.lost, self.lost)
+        over(s.retransmissions, self.retransmissions)
+            || over(s.out_of_order, self.out_of_order)
+            || over(s.lost, self.lost)
     }
 }
 
@@ -70,7 +72,8 @@ impl FlowCheck for TcpIssues {
         if rec.l4_proto != PROTO_TCP {
             return None;
         }
-        let hit = self.direction(rec.cli2srv.packets, &rec.cli2srv_tcp) || self.direction(rec.srv2cli.packets, &rec.srv2cli_tcp);
+        let hit = self.direction(rec.cli2srv.packets, &rec.cli2srv_tcp)
+            || self.direction(rec.srv2cli.packets, &rec.srv2cli_tcp);
         hit.then_some(Raised::DEFAULT)
     }
 }

@@ -50,7 +50,12 @@ fn allowed(conf: &CheckConf, key: &str) -> Vec<IpNet> {
         .collect()
 }
 
-fn build(conf: &CheckConf, key: &'static str, protocols: &'static [u16], server_port: Option<u16>) -> Box<dyn FlowCheck> {
+fn build(
+    conf: &CheckConf,
+    key: &'static str,
+    protocols: &'static [u16],
+    server_port: Option<u16>,
+) -> Box<dyn FlowCheck> {
     Box::new(UnexpectedServer { key, protocols, server_port, allowed: allowed(conf, key) })
 }
 
