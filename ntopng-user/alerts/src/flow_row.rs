@@ -41,6 +41,9 @@ pub struct FlowAlertRow {
     pub alerts_map: [u8; 16],
     pub flow_risk_bitmap: u64,
     pub info: Option<String>,
+    /// A peer is in the blacklist.
+    pub cli_blacklisted: bool,
+    pub srv_blacklisted: bool,
 }
 
 impl FlowAlertRow {
@@ -99,7 +102,16 @@ impl FlowAlertRow {
             alerts_map: found.alerts_map.to_be_bytes(),
             flow_risk_bitmap: c.map_or(0, |c| c.risk),
             info: c.and_then(|c| c.host_name()).map(str::to_string),
+            cli_blacklisted: false,
+            srv_blacklisted: false,
         }
+    }
+
+    /// Sets the `cli_blacklisted`/`srv_blacklisted` columns.
+    pub fn with_blacklisted(mut self, cli: bool, srv: bool) -> FlowAlertRow {
+        self.cli_blacklisted = cli;
+        self.srv_blacklisted = srv;
+        self
     }
 
     /// The alert of a user flow check that called `flow.triggerAlert(score, message)`: ntopng's
@@ -149,6 +161,8 @@ impl FlowAlertRow {
             alerts_map: alerts_map.to_be_bytes(),
             flow_risk_bitmap: c.map_or(0, |c| c.risk),
             info: Some(message.to_string()),
+            cli_blacklisted: false,
+            srv_blacklisted: false,
         }
     }
 }

@@ -23,5 +23,5 @@ pub use request::{AlertRequest, RequestError, StatusFilter};
 pub use schema::db_path;
 pub use engaged::{Engaged, EngagedKey, Refresh};
 pub use store::{AlertPage, AlertRow, AlertStore, CounterKind, Retention, StoreError};
-pub use writer::{spawn_writer, spawn_writer_notifying, FlowEventHook, WriterStats};
+pub use writer::{spawn_flow_writer, spawn_writer, FlowEventHook, WriterStats};
 pub use notify::{EndpointSpec, Notifications};

@@ -145,7 +145,7 @@ impl AlertStore {
                  is_cli_attacker, is_cli_victim, is_srv_attacker, is_srv_victim, proto, l7_proto, l7_master_proto, \
                  l7_cat, cli2srv_bytes, srv2cli_bytes, cli2srv_pkts, srv2cli_pkts, first_seen, alerts_map, \
                  flow_risk_bitmap, info, cli_blacklisted, srv_blacklisted) \
-                 VALUES (?,0,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)",
+                 VALUES (?,0,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             )?;
             for r in rows {
                 st.execute(params![
@@ -154,7 +154,7 @@ impl AlertStore {
                     r.is_cli_attacker, r.is_cli_victim, r.is_srv_attacker, r.is_srv_victim, r.proto, r.l7_proto,
                     r.l7_master_proto, r.l7_cat, r.cli2srv_bytes as i64, r.srv2cli_bytes as i64,
                     r.cli2srv_pkts as i64, r.srv2cli_pkts as i64, r.first_seen, &r.alerts_map[..],
-                    r.flow_risk_bitmap as i64, r.info,
+                    r.flow_risk_bitmap as i64, r.info, r.cli_blacklisted, r.srv_blacklisted,
                 ])?;
             }
         }

@@ -1,12 +1,13 @@
-//! The alert writer: a thread that takes flow events from the engine's tap, runs the flow risk checks
-//! on classified flows and the user flow checks (a [`FlowEventHook`]) on every event, and stores what
-//! they raise, in batches, applying retention as it goes.
+//! The alert writer: a thread that takes flow events from the engine's tap, runs the flow checks
+//! (nDPI risk checks and the flow checks of `ntopng_checks::flow`, combined into one row per flow
+//! event) and the user flow checks (a [`FlowEventHook`]) on every event, and stores what they raise,
+//! in batches, applying retention as it goes.
 
 use crate::flow_row::FlowAlertRow;
 use crate::notify::{Notification, Notifications};
 use crate::store::{AlertStore, Retention};
 use crossbeam_channel::Receiver;
-use ntopng_checks::Checks;
+use ntopng_checks::{ActiveChecks, Checks, FlowContext};
 use ntopng_engine::alert_tap::{FlowEvent, FlowEventKind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -37,7 +38,8 @@ pub trait FlowEventHook: Send + Sync {
     fn on_events(&self, ifid: i32, events: &[FlowEvent]) -> Vec<FlowAlertRow>;
 }
 
-/// Starts the writer of interface `ifid`; it ends when every sender of `rx` is gone.
+/// Starts the writer of interface `ifid`; it ends when every sender of `rx` is gone. The flow checks
+/// that need local networks, protocol breeds or a blacklist raise nothing (see [`spawn_flow_writer`]).
 pub fn spawn_writer(
     ifid: i32,
     rx: Receiver<FlowEvent>,
@@ -46,24 +48,28 @@ pub fn spawn_writer(
     retention: Retention,
     hook: Option<Arc<dyn FlowEventHook>>,
 ) -> (Arc<WriterStats>, std::thread::JoinHandle<()>) {
-    spawn_writer_notifying(ifid, rx, checks, store, retention, hook, None)
+    spawn_flow_writer(ifid, rx, checks, store, retention, hook, Arc::new(FlowContext::default()), None)
 }
 
-/// [`spawn_writer`] that also offers every stored flow alert to `notify` (the notification endpoints).
-pub fn spawn_writer_notifying(
+/// [`spawn_writer`] with what the flow checks know of the interface (its local networks, nDPI's
+/// protocol table and the blacklist), offering every stored flow alert to `notify` (the notification
+/// endpoints).
+#[allow(clippy::too_many_arguments)]
+pub fn spawn_flow_writer(
     ifid: i32,
     rx: Receiver<FlowEvent>,
     checks: Arc<Checks>,
     store: Arc<AlertStore>,
     retention: Retention,
     hook: Option<Arc<dyn FlowEventHook>>,
+    ctx: Arc<FlowContext>,
     notify: Option<Arc<Notifications>>,
 ) -> (Arc<WriterStats>, std::thread::JoinHandle<()>) {
     let stats = Arc::new(WriterStats::default());
     let st = stats.clone();
     let handle = std::thread::Builder::new()
         .name(format!("alerts-{ifid}"))
-        .spawn(move || run(ifid, rx, &checks, &store, retention, hook.as_deref(), notify.as_deref(), &st))
+        .spawn(move || run(ifid, rx, &checks, &ctx, &store, retention, hook.as_deref(), notify.as_deref(), &st))
         .expect("spawn alert writer");
     (stats, handle)
 }
@@ -85,10 +91,12 @@ fn lower_priority() {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run(
     ifid: i32,
     rx: Receiver<FlowEvent>,
     checks: &Checks,
+    ctx: &FlowContext,
     store: &AlertStore,
     retention: Retention,
     hook: Option<&dyn FlowEventHook>,
@@ -115,17 +123,19 @@ fn run(
             }
         }
         rows.clear();
-        for ev in batch.iter().filter(|e| e.kind == FlowEventKind::Classified) {
+        // The checks' configuration is read once per batch (it may change at run time).
+        let active = ActiveChecks::prepare(checks, ctx);
+        for ev in &batch {
             let rec = &ev.record;
-            let risk = rec.classification.as_ref().map_or(0, |c| c.risk);
-            if risk == 0 {
-                continue;
-            }
-            match ntopng_checks::evaluate(checks, risk) {
-                Some(found) => rows.push(FlowAlertRow::new(ifid, rec, &found)),
-                None => {
+            match active.run(ev.kind, rec, ctx) {
+                Some(found) => {
+                    let row = FlowAlertRow::new(ifid, rec, &found);
+                    rows.push(row.with_blacklisted(ctx.cli_blacklisted(rec), ctx.srv_blacklisted(rec)));
+                }
+                None if ev.kind == FlowEventKind::Classified && rec.classification.as_ref().is_some_and(|c| c.risk != 0) => {
                     stats.skipped.fetch_add(1, Ordering::Relaxed);
                 }
+                None => {}
             }
         }
         if let Some(h) = hook {

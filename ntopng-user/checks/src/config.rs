@@ -60,6 +60,9 @@ impl Checks {
                 if let Some(t) = c.default_threshold {
                     script_conf.insert("threshold".into(), json!(t));
                 }
+                if c.family == Family::Flow {
+                    script_conf.extend(crate::flow::default_script_conf(c.key));
+                }
                 CheckConf { enabled: c.default_enabled, script_conf }
             })
             .collect();

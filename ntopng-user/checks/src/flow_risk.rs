@@ -12,6 +12,7 @@ pub struct RaisedAlert {
     pub key: &'static str,
     pub alert_id: u16,
     pub category: AlertCategory,
+    /// The nDPI risk bit of a risk check; 0 for the other flow checks.
     pub risk: u32,
     pub cli_score: u16,
     pub srv_score: u16,
@@ -51,10 +52,34 @@ impl FlowAlerts {
     pub fn predominant(&self) -> &RaisedAlert {
         &self.alerts[self.predominant]
     }
+
+    /// The alerts of one flow combined as ntopng does: the highest-scored alert is predominant (the
+    /// first on ties), each side's score is the sum over the alerts (capped), every alert id is in
+    /// the map. `None` without alerts.
+    pub fn combine(alerts: Vec<RaisedAlert>) -> Option<FlowAlerts> {
+        if alerts.is_empty() {
+            return None;
+        }
+        let mut predominant = 0;
+        for (i, a) in alerts.iter().enumerate() {
+            if a.score() > alerts[predominant].score() {
+                predominant = i;
+            }
+        }
+        let cli_score = alerts.iter().map(|a| a.cli_score as u32).sum::<u32>().min(SCORE_MAX_VALUE);
+        let srv_score = alerts.iter().map(|a| a.srv_score as u32).sum::<u32>().min(SCORE_MAX_VALUE);
+        let alerts_map = alerts.iter().fold(0u128, |m, a| m | 1u128 << (a.alert_id & 127));
+        Some(FlowAlerts { alerts, predominant, cli_score, srv_score, alerts_map })
+    }
 }
 
 /// Runs the enabled risk checks on `risk`; `None` when nothing is raised.
 pub fn evaluate(checks: &Checks, risk: u64) -> Option<FlowAlerts> {
+    FlowAlerts::combine(risk_alerts(checks, risk))
+}
+
+/// One alert per enabled risk check whose bit is in `risk`, in risk order.
+pub fn risk_alerts(checks: &Checks, risk: u64) -> Vec<RaisedAlert> {
     let registry = checks.registry();
     let mut alerts = Vec::new();
     let mut bits = risk;
@@ -76,17 +101,5 @@ pub fn evaluate(checks: &Checks, risk: u64) -> Option<FlowAlerts> {
             srv_score: s.server,
         });
     }
-    if alerts.is_empty() {
-        return None;
-    }
-    let mut predominant = 0;
-    for (i, a) in alerts.iter().enumerate() {
-        if a.score() > alerts[predominant].score() {
-            predominant = i;
-        }
-    }
-    let cli_score = alerts.iter().map(|a| a.cli_score as u32).sum::<u32>().min(SCORE_MAX_VALUE);
-    let srv_score = alerts.iter().map(|a| a.srv_score as u32).sum::<u32>().min(SCORE_MAX_VALUE);
-    let alerts_map = alerts.iter().fold(0u128, |m, a| m | 1u128 << (a.alert_id & 127));
-    Some(FlowAlerts { alerts, predominant, cli_score, srv_score, alerts_map })
+    alerts
 }

@@ -236,41 +236,39 @@ const fn p(
 
 use AlertCategory::{Internals as I, Network as N, Other as O, Security as S};
 
-const NEEDS_BLACKLISTS: &str = "needs IP blacklists (category lists are not loaded yet)";
-const NEEDS_SERVER_LISTS: &str = "needs the configured server lists (prefs nw_config_*_list)";
-const NEEDS_PERIODIC: &str = "needs the periodic/flow-end check hooks";
+const NEEDS_GOODPUT: &str = "needs payload (goodput) byte counters per flow in the engine";
 const NEEDS_HOST_HOOK: &str = "needs the periodic host check hook";
 /// In place of a pending reason: the check runs (crate::host).
 const IMPLEMENTED: &str = "";
 
 const FLOW_CHECKS: &[Plain] = &[
-    p("blacklisted", 1, "Blacklisted Flow", S, 200, 90, true, None, NEEDS_BLACKLISTS),
-    p("blacklisted_client_contact", 9, "Blacklisted Client Contact", S, 50, 50, true, None, NEEDS_BLACKLISTS),
-    p("blacklisted_server_contact", 13, "Blacklisted Server Contact", S, 200, 90, true, None, NEEDS_BLACKLISTS),
+    p("blacklisted", 1, "Blacklisted Flow", S, 200, 90, true, None, ""),
+    p("blacklisted_client_contact", 9, "Blacklisted Client Contact", S, 50, 50, true, None, ""),
+    p("blacklisted_server_contact", 13, "Blacklisted Server Contact", S, 200, 90, true, None, ""),
     p("country_check", 2, "Blacklisted Country", S, 100, 50, false, None, "needs geolocation"),
     p("broadcast_non_udp_traffic", 67, "Broadcast Non-UDP Traffic", N, 100, 90, true, None, "needs the flow-begin hook"),
     // On by default here (off in ntopng): a user check runs because the user dropped its file in flow_checks/.
     p("custom_lua_script", 87, "Custom Script Alert", O, 100, 50, true, None, ""),
     p("device_protocol_not_allowed", 5, "Device Protocol Not Allowed", S, 100, 90, true, None, "needs device-type protocol policies"),
     p("external_alert_check", 10, "External Alert", S, 100, 50, true, None, "needs external (syslog/ZMQ) alerts"),
-    p("low_goodput", 12, "Low Goodput Ratio", N, 10, 50, true, None, NEEDS_PERIODIC),
-    p("not_purged", 14, "Internals: Flow Not Purged", I, 50, 50, true, None, NEEDS_PERIODIC),
+    p("low_goodput", 12, "Low Goodput Ratio", N, 10, 50, true, None, NEEDS_GOODPUT),
+    p("not_purged", 14, "Internals: Flow Not Purged", I, 50, 50, true, None, "an internal consistency check of ntopng's flow purging (flows here end when they are purged)"),
     p("rare_destination", 92, "Rare Destination", N, 10, 50, true, None, "ntopng's detection is stubbed out (never fires)"),
     p("remote_access", 57, "Remote Access", S, 10, 50, true, None, "needs custom categories (RemoteAccess/VPN) per flow"),
-    p("remote_to_local_insecure_flow", 38, "Remote to Local Insecure Protocol", S, 100, 90, true, None, "needs nDPI protocol breeds per flow"),
+    p("remote_to_local_insecure_flow", 38, "Remote to Local Insecure Protocol", S, 100, 90, true, None, ""),
     p("remote_to_remote", 16, "Remote to Remote Flow", N, 10, 50, false, None, "needs the locality of both peers at classification"),
-    p("tcp_flow_reset", 100, "TCP Flow Reset", N, 10, 90, false, None, NEEDS_PERIODIC),
-    p("tcp_no_data_exchanged", 56, "TCP No Data Exchanged", N, 10, 90, true, None, NEEDS_PERIODIC),
-    p("tcp_packets_issues", 19, "TCP Packets Issues", N, 100, 50, false, Some(15), NEEDS_PERIODIC),
+    p("tcp_flow_reset", 100, "TCP Flow Reset", N, 10, 90, false, None, ""),
+    p("tcp_no_data_exchanged", 56, "TCP No Data Exchanged", N, 10, 90, true, None, NEEDS_GOODPUT),
+    p("tcp_packets_issues", 19, "TCP Packets Issues", N, 100, 50, false, None, ""),
     p("zero_tcp_window", 36, "TCP Zero Window", N, 10, 90, true, None, "needs zero-window tracking in the engine"),
-    p("unexpected_dhcp", 32, "Unexpected DHCP Server", S, 100, 90, false, None, NEEDS_SERVER_LISTS),
-    p("unexpected_dns", 33, "Unexpected DNS Server", S, 100, 90, false, None, NEEDS_SERVER_LISTS),
-    p("unexpected_ntp", 35, "Unexpected NTP Server", S, 100, 90, false, None, NEEDS_SERVER_LISTS),
-    p("unexpected_smtp", 34, "Unexpected SMTP Server", S, 100, 90, false, None, NEEDS_SERVER_LISTS),
+    p("unexpected_dhcp", 32, "Unexpected DHCP Server", S, 100, 90, false, None, ""),
+    p("unexpected_dns", 33, "Unexpected DNS Server", S, 100, 90, false, None, ""),
+    p("unexpected_ntp", 35, "Unexpected NTP Server", S, 100, 90, false, None, ""),
+    p("unexpected_smtp", 34, "Unexpected SMTP Server", S, 100, 90, false, None, ""),
     p("vlan_bidirectional_traffic", 91, "VLAN Bidirectional Traffic", N, 100, 90, false, None, "needs the VLAN list configuration"),
     p("web_mining", 27, "Web Mining Detected", S, 50, 90, true, None, "needs the custom Mining category"),
-    p("elephant_flows", 8, "Elephant Flow", N, 50, 50, false, None, "Pro check in ntopng; needs the periodic hook and l2r/r2l byte thresholds"),
-    p("long_lived_flows", 11, "Long-Lived Flow", N, 10, 50, false, None, "Pro check in ntopng; needs the periodic hook"),
+    p("elephant_flows", 8, "Elephant Flow", N, 50, 50, false, None, ""),
+    p("long_lived_flows", 11, "Long-Lived Flow", N, 10, 50, false, None, ""),
 ];
 
 const FLOW_HOOK_HOST: &str = NEEDS_HOST_HOOK;

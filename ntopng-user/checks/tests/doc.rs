@@ -21,6 +21,9 @@ fn render(reg: &Registry) -> String {
     out.push_str("User checks in Lua (`custom_lua_script`, `custom_host_lua_script`, `custom_network_lua_script`) run the\n");
     out.push_str("modules of `scripts/lua/modules/{flow,host,network}_checks/` (doc/lua-checks.md); they are on by default here\n");
     out.push_str("because a module runs only once a user has put it there.\n");
+    out.push_str("The flow checks that read what the engine saw of a flow (unexpected servers, insecure protocols,\n");
+    out.push_str("blacklists, TCP issues, long-lived and elephant flows), their lists, thresholds and the blacklist file\n");
+    out.push_str("are described in doc/flow-checks.md.\n");
     for family in [Family::Flow, Family::Host, Family::Network] {
         let checks: Vec<_> = reg.all().iter().filter(|c| c.family == family).collect();
         let done = checks.iter().filter(|c| c.implemented()).count();

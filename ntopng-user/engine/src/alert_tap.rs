@@ -1,11 +1,14 @@
 //! Flow events that a check wants to see, handed from the workers to the alert writer.
 //!
 //! A worker looks once per classified flow and once per ended flow (never per packet): a relaxed
-//! atomic load of the risk bits whose checks are on (and of the flags user flow checks set), and
-//! only a wanted flow is copied into a [`FlowRecord`] and queued. The queue is bounded: live
+//! atomic load of the risk bits whose checks are on (and of the filters the flow checks set: every
+//! flow, or flows of some protocols or categories, or ended flows past a duration, a byte count or
+//! with TCP sequence issues), and only a wanted flow is copied into a [`FlowRecord`] and queued. The queue is bounded: live
 //! capture never waits on it and counts what did not fit; capture files wait (nothing is lost).
 
+use crate::flow::{tcp_flags, Flow};
 use crate::sink::FlowRecord;
+use ntopng_wire::Addr;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -27,11 +30,48 @@ pub struct FlowEvent {
     pub record: FlowRecord,
 }
 
-/// Which flows user checks want beyond those with enabled risks (set by the control plane).
+/// 64-bit words of the protocol filter: nDPI ids below 1024 (4.2 has 282, custom ones follow).
+pub const PROTOCOL_WORDS: usize = 16;
+/// 64-bit words of the category filter (4.2 has 106 categories).
+pub const CATEGORY_WORDS: usize = 2;
+
+/// A set of addresses the workers test a classified flow's peers against (a blacklist).
+pub trait AddressFilter: Send + Sync + std::fmt::Debug {
+    fn contains(&self, a: &Addr) -> bool;
+}
+
+/// Which flows the flow checks want beyond those with enabled risks (set by the control plane).
 #[derive(Debug, Default)]
 pub struct EventWants {
+    /// Every classified flow.
     pub all_classified: AtomicBool,
+    /// Every ended flow.
     pub ended: AtomicBool,
+    /// Any of `protocols`/`categories` is set.
+    pub some_classified: AtomicBool,
+    /// Classified flows whose master or application protocol id has its bit set.
+    pub protocols: [AtomicU64; PROTOCOL_WORDS],
+    /// Classified flows whose category id has its bit set.
+    pub categories: [AtomicU64; CATEGORY_WORDS],
+    /// Classified flows with a peer in `address_filter` (while it is set).
+    pub some_addresses: AtomicBool,
+    /// Installed once, when the interface's flow checks know their addresses.
+    pub address_filter: std::sync::OnceLock<Arc<dyn AddressFilter>>,
+    /// Any of the `ended_*` filters is set.
+    pub some_ended: AtomicBool,
+    /// Ended TCP flows with retransmissions, out-of-order or lost segments.
+    pub ended_tcp_issues: AtomicBool,
+    /// Ended TCP flows closed by a RST and no FIN.
+    pub ended_tcp_reset: AtomicBool,
+    /// Ended flows that lasted longer than this (first to last packet, ns); 0: off.
+    pub ended_min_duration_ns: AtomicU64,
+    /// Ended flows that carried more than this in one direction (bytes); 0: off.
+    pub ended_min_bytes: AtomicU64,
+}
+
+#[inline]
+fn has_bit(words: &[AtomicU64], id: usize) -> bool {
+    words.get(id / 64).is_some_and(|w| w.load(Ordering::Relaxed) & 1 << (id % 64) != 0)
 }
 
 pub struct AlertTap {
@@ -69,10 +109,63 @@ impl AlertTap {
         risk & self.risk_mask.load(Ordering::Relaxed) != 0 || self.wants.all_classified.load(Ordering::Relaxed)
     }
 
-    /// Whether ended flows are wanted.
+    /// Whether classified flow `f` is wanted: its risks, or the checks' protocol, category and
+    /// address filters.
+    #[inline]
+    pub fn wants_classified(&self, c: &ndpi::Classification, f: &Flow) -> bool {
+        self.wants(c.risk)
+            || (self.wants.some_classified.load(Ordering::Relaxed) && self.filter_classified(c))
+            || (self.wants.some_addresses.load(Ordering::Relaxed) && self.filter_addresses(&f.client().0, &f.server().0))
+    }
+
+    #[cold]
+    fn filter_classified(&self, c: &ndpi::Classification) -> bool {
+        let w = &self.wants;
+        (c.master_protocol != 0 && has_bit(&w.protocols, c.master_protocol as usize))
+            || (c.app_protocol != 0 && has_bit(&w.protocols, c.app_protocol as usize))
+            || has_bit(&w.categories, c.category as usize)
+    }
+
+    #[cold]
+    fn filter_addresses(&self, cli: &Addr, srv: &Addr) -> bool {
+        self.wants.address_filter.get().is_some_and(|f| f.contains(cli) || f.contains(srv))
+    }
+
+    /// Whether every ended flow is wanted.
     #[inline]
     pub fn wants_ended(&self) -> bool {
         self.wants.ended.load(Ordering::Relaxed)
+    }
+
+    /// Whether ended flow `f` is wanted: all are, or it passes one of the checks' filters.
+    #[inline]
+    pub fn wants_ended_flow(&self, f: &Flow) -> bool {
+        self.wants_ended() || (self.wants.some_ended.load(Ordering::Relaxed) && self.filter_ended(f))
+    }
+
+    #[cold]
+    fn filter_ended(&self, f: &Flow) -> bool {
+        let w = &self.wants;
+        let min_duration = w.ended_min_duration_ns.load(Ordering::Relaxed);
+        if min_duration != 0 && f.last_seen_ns.saturating_sub(f.first_seen_ns) > min_duration {
+            return true;
+        }
+        let min_bytes = w.ended_min_bytes.load(Ordering::Relaxed);
+        if min_bytes != 0 && f.cli2srv.bytes.max(f.srv2cli.bytes) > min_bytes {
+            return true;
+        }
+        if w.ended_tcp_reset.load(Ordering::Relaxed) && f.key.l4_proto == 6 {
+            let flags = f.cli2srv_flags | f.srv2cli_flags;
+            if flags & tcp_flags::RST != 0 && flags & tcp_flags::FIN == 0 {
+                return true;
+            }
+        }
+        if w.ended_tcp_issues.load(Ordering::Relaxed) {
+            let (a, b) = f.tcp_stats();
+            let issues = |t: &crate::tcp_seq::TcpStats| t.retransmissions + t.out_of_order + t.lost != 0;
+            return issues(&a) || issues(&b);
+        }
+        false
     }
 
     /// Queues a flow event; counts it as dropped when the queue is full (live) or gone.

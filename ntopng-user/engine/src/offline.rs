@@ -28,6 +28,17 @@ pub struct OfflineResult {
     /// Frames the BPF filter rejected.
     pub filtered: u64,
     pub elapsed: Duration,
+    /// CPU time of the packet loop's thread (one worker only): what the packet path cost, whatever
+    /// else ran on the machine meanwhile.
+    pub cpu: Option<Duration>,
+}
+
+/// CPU time of the calling thread.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid timespec pointer for the calling thread's clock.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 impl OfflineResult {
@@ -82,8 +93,10 @@ pub fn run_capture_published(
         false
     };
 
+    let mut cpu = None;
     let stats = if n == 1 {
         pin(cfg, 0);
+        let cpu0 = thread_cpu();
         let w = &mut workers[0];
         let mut frames = file.frames();
         for (i, f) in frames.by_ref().enumerate() {
@@ -101,6 +114,7 @@ pub fn run_capture_published(
         if let Some(p) = &publisher {
             p.finish(w);
         }
+        cpu = Some(thread_cpu().saturating_sub(cpu0));
         frames.stats()
     } else {
         std::thread::scope(|scope| {
@@ -161,7 +175,7 @@ pub fn run_capture_published(
             frames.stats()
         })
     };
-    Ok(OfflineResult { name, workers, file: stats, filtered, elapsed: started.elapsed() })
+    Ok(OfflineResult { name, workers, file: stats, filtered, elapsed: started.elapsed(), cpu })
 }
 
 fn pin(cfg: &EngineConfig, worker: usize) {

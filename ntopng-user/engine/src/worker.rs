@@ -505,7 +505,7 @@ impl Worker {
         if let Some(h) = self.state.hosts.get_mut(flow.srv_host) {
             h.active_flows_as_server -= 1;
         }
-        if let Some(tap) = self.shared.cfg.alerts.as_ref().filter(|t| t.wants_ended()) {
+        if let Some(tap) = self.shared.cfg.alerts.as_ref().filter(|t| t.wants_ended_flow(&flow)) {
             tap_ended(tap, &flow, self.id, &classification, reason);
         }
         if self.sink.is_some() {
@@ -560,12 +560,12 @@ impl Worker {
 /// The flow-classified hook: hands the flow to the alert writer when a check wants its risks.
 #[inline]
 fn tap_classified(shared: &Shared, worker: usize, flow: &Flow, c: &ndpi::Classification) {
-    if let Some(tap) = shared.cfg.alerts.as_ref().filter(|t| t.wants(c.risk)) {
+    if let Some(tap) = shared.cfg.alerts.as_ref().filter(|t| t.wants_classified(c, flow)) {
         tap.offer(FlowEventKind::Classified, FlowRecord::from_flow(flow, worker, Some(c.clone()), None));
     }
 }
 
-/// The flow-end hook, taken only when user flow checks want ended flows.
+/// The flow-end hook, taken only when a flow check wants the ended flow.
 #[cold]
 fn tap_ended(tap: &AlertTap, flow: &Flow, worker: usize, c: &Option<ndpi::Classification>, reason: EndReason) {
     tap.offer(FlowEventKind::Ended, FlowRecord::from_flow(flow, worker, c.clone(), Some(reason)));

@@ -61,6 +61,11 @@ impl ProtocolNames {
         self.categories.iter().position(|c| !c.is_empty() && c.eq_ignore_ascii_case(name)).map(|i| i as u32)
     }
 
+    /// nDPI's breed id of a protocol (`ndpi_protocol_breed_t`; 7, unrated, for unknown ids).
+    pub fn breed_id(&self, proto: u16) -> u32 {
+        self.breeds.get(proto as usize).map_or(ndpi_sys::NDPI_PROTOCOL_UNRATED, |b| b.0)
+    }
+
     pub fn breed(&self, proto: u16) -> &str {
         self.breeds.get(proto as usize).map(|b| b.1.as_str()).unwrap_or("Unrated")
     }

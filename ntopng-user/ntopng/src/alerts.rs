@@ -1,20 +1,22 @@
 //! The daemon's alerting: the checks and their configuration, one alert store and writer per interface,
 //! and the [`AlertProvider`] the Lua alert bindings query.
 
-use ntopng_alerts::{answer, db_path, AlertOp, AlertStore, ApiError, Engaged, FlowEventHook, Retention, WriterStats};
-use ntopng_alerts::{spawn_writer_notifying, EndpointSpec, Notifications};
-use ntopng_checks::{Checks, Registry};
+use ntopng_alerts::{answer, db_path, spawn_flow_writer, AlertOp, AlertStore, ApiError, Engaged, FlowEventHook, Retention, WriterStats};
+use ntopng_alerts::{EndpointSpec, Notifications};
+use ntopng_checks::{flow, Checks, Family, FlowContext, Registry};
 use ntopng_engine::alert_tap::{AlertTap, EventWants, ALERT_QUEUE};
 use ntopng_lua::{AlertError, AlertProvider};
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 pub struct Alerting {
     checks: Arc<Checks>,
     stores: Mutex<BTreeMap<i32, Arc<AlertStore>>>,
-    /// Which flow events the user flow checks want from the taps.
+    /// Which flow events the flow checks (this build's and the user's) want from the taps; set only
+    /// by [`Alerting::update_wants`].
     wants: Arc<EventWants>,
     /// The user flow checks, given to the writers attached after it is set.
     flow_hook: Mutex<Option<Arc<dyn FlowEventHook>>>,
@@ -22,7 +24,14 @@ pub struct Alerting {
     engaged: Mutex<BTreeMap<i32, Engaged>>,
     /// The notification endpoints, once configured (none: alerts are only stored).
     notifications: Mutex<Option<Arc<Notifications>>>,
+    /// User flow check modules exist.
+    lua_flow_modules: AtomicBool,
+    /// What the flow checks know of the interfaces (local networks, protocol breeds, blacklist).
+    flow_ctx: Mutex<Arc<FlowContext>>,
 }
+
+/// ntopng's key of the user flow checks.
+const LUA_FLOW_KEY: &str = "custom_lua_script";
 
 /// An interface's alert writer, running until its tap is dropped.
 pub struct IfaceAlerts {
@@ -40,6 +49,8 @@ impl Alerting {
             flow_hook: Mutex::new(None),
             engaged: Mutex::new(BTreeMap::new()),
             notifications: Mutex::new(None),
+            lua_flow_modules: AtomicBool::new(false),
+            flow_ctx: Mutex::new(Arc::new(FlowContext::default())),
         })
     }
 
@@ -62,8 +73,29 @@ impl Alerting {
         }
     }
 
-    pub fn event_wants(&self) -> &Arc<EventWants> {
-        &self.wants
+
+    /// Sets what the flow checks of the interfaces attached from now on know.
+    pub fn set_flow_context(&self, ctx: FlowContext) {
+        ctx.install(&self.wants);
+        *self.flow_ctx.lock().unwrap() = Arc::new(ctx);
+        self.update_wants();
+    }
+
+    /// Whether user flow check modules exist (the user checks thread follows the install dir).
+    pub fn set_lua_flow_modules(&self, present: bool) {
+        self.lua_flow_modules.store(present, Ordering::Relaxed);
+        self.update_wants();
+    }
+
+    /// The one place the taps' event filters are computed: every classified flow and every ended
+    /// flow while the user flow checks run, plus what the enabled flow checks of
+    /// `ntopng_checks::flow` need (classified flows of some protocols/categories, or all of them
+    /// classified flows with a blacklisted peer; ended flows past a duration or byte count, or with TCP
+    /// issues). Flows with enabled nDPI risks are handed over regardless (the risk mask).
+    pub fn update_wants(&self) {
+        let lua = self.lua_flow_modules.load(Ordering::Relaxed) && self.checks.is_enabled(Family::Flow, LUA_FLOW_KEY);
+        let ctx = self.flow_ctx.lock().unwrap().clone();
+        flow::wants(&self.checks, &ctx).store(lua, &self.wants);
     }
 
     /// Sets the hook the writers of interfaces attached from now on run on their flow events.
@@ -82,13 +114,15 @@ impl Alerting {
 
     /// Applies changes scripts make to the stored checks configuration (`enable/check.lua`, ...)
     /// within a second, as ntopng reloads its checks when the configset is saved.
-    pub fn watch_config(&self) {
-        let checks = self.checks.clone();
+    pub fn watch_config(self: &Arc<Self>) {
+        let alerting = self.clone();
         std::thread::Builder::new()
             .name("checks-config".into())
             .spawn(move || loop {
                 std::thread::sleep(std::time::Duration::from_secs(1));
-                checks.reload_if_changed();
+                alerting.checks.reload_if_changed();
+                // Checks turned on or off (by scripts or REST) change the events the taps hand over.
+                alerting.update_wants();
             })
             .expect("spawn checks-config");
     }
@@ -107,8 +141,10 @@ impl Alerting {
         self.stores.lock().unwrap().insert(ifid, store.clone());
         let (tap, rx) = AlertTap::new(self.checks.risk_mask(), self.wants.clone(), ALERT_QUEUE, blocking);
         let hook = self.flow_hook.lock().unwrap().clone();
+        let ctx = self.flow_ctx.lock().unwrap().clone();
+        self.update_wants();
         let notify = self.notifications();
-        let (stats, writer) = spawn_writer_notifying(ifid, rx, self.checks.clone(), store, Retention::default(), hook, notify);
+        let (stats, writer) = spawn_flow_writer(ifid, rx, self.checks.clone(), store, Retention::default(), hook, ctx, notify);
         Ok(IfaceAlerts { tap, stats, writer })
     }
 }

@@ -48,6 +48,11 @@ pub struct Cli {
     #[arg(short = 'g', long = "core-affinity", value_delimiter = ',')]
     pub core_affinity: Vec<usize>,
 
+    /// IP blacklist for the blacklisted-peer flow checks: one IP address or CIDR per line (`#`
+    /// comments). Not an ntopng option (ntopng loads its blacklists as category lists).
+    #[arg(long = "blacklist-file", value_name = "FILE")]
+    pub blacklist_file: Option<PathBuf>,
+
     /// nDPI custom protocols file (companion categories/risky-domain/JA3/SHA1 files beside it are loaded too).
     #[arg(short = 'p', long = "ndpi-protocols")]
     pub ndpi_protocols: Option<PathBuf>,

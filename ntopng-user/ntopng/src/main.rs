@@ -186,6 +186,16 @@ fn run(cli: Cli) -> Result<(), String> {
         .collect();
     // Benchmark only: sample at packet-time boundaries without the web server (a thread merges and discards).
     let bench_step_samples = std::env::var_os("NTOPNG_BENCH_STEP_SAMPLES").is_some_and(|v| v == "1");
+    // The flow checks' view of the interfaces: local networks, protocol breeds, the blacklist.
+    let blacklist = match &cli.blacklist_file {
+        Some(path) => {
+            let b = ntopng_checks::Blacklist::load(path).map_err(|e| format!("--blacklist-file {e}"))?;
+            log::info!("blacklist {}: {} addresses/networks", path.display(), b.len());
+            Some(Arc::new(b))
+        }
+        None => None,
+    };
+    let flow_ctx = ntopng_checks::FlowContext { local_networks: cfg.local_networks.clone(), names: names.clone(), blacklist };
     let mut registry = Interfaces::new(names);
     let mut pending_files = Vec::new();
     let mut pending_live = Vec::new();
@@ -214,6 +224,7 @@ fn run(cli: Cli) -> Result<(), String> {
     let alerting = Alerting::new();
     // Flows are scored at classification by the risks whose check is on (the checks configuration's mask).
     cfg.scored_risks = Some(alerting.checks().risk_mask());
+    alerting.set_flow_context(flow_ctx);
     // The timeseries are written only when they can be read: with the web server on.
     let (control, ts_writer) = match &install {
         Some(dirs) => {
@@ -233,6 +244,8 @@ fn run(cli: Cli) -> Result<(), String> {
     };
     if let Some(cmd) = &cli.test_script_pre {
         run_hook("--test-script-pre", cmd);
+        // The script may have changed the checks: capture starts with its configuration.
+        alerting.checks().reload_if_changed();
     }
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -449,6 +462,9 @@ fn report(r: &OfflineResult) {
         s.local_hosts(),
         s.macs.len()
     );
+    if let Some(cpu) = r.cpu {
+        log::info!("{}: packet loop CPU time {:.3} s", r.name, cpu.as_secs_f64());
+    }
     let drops: Vec<String> = ntopng_wire::Drop::ALL
         .iter()
         .filter(|d| s.iface.decode_drops[d.index()] > 0)

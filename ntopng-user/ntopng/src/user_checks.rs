@@ -116,10 +116,8 @@ impl UserChecks {
 }
 
 fn set_flow_wants(alerting: &Alerting, on: bool) {
-    let w = alerting.event_wants();
-    let on = on && alerting.checks().is_enabled(Family::Flow, FLOW_KEY);
-    w.all_classified.store(on, Ordering::Relaxed);
-    w.ended.store(on, Ordering::Relaxed);
+    // The taps' flags also serve this build's flow checks: Alerting computes them in one place.
+    alerting.set_lua_flow_modules(on);
 }
 
 struct Periodic {
