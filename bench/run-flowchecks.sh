@@ -7,9 +7,13 @@
 #            flow-end checks (TCP issues, long-lived, elephant) on
 # Runs alternate between configurations; the median of RUNS is reported. See doc/performance.md.
 #
+# Usage:
+#   bench/run-flowchecks.sh            full run
+#   bench/run-flowchecks.sh --smoke    one copy, one run per configuration (CI: fails only if a command fails)
+#
 # Environment (defaults in brackets):
-#   COPIES    copies of the shared nDPI captures in the input [5]
-#   RUNS      runs per configuration [5]
+#   COPIES    copies of the shared nDPI captures in the input [5; smoke 1]
+#   RUNS      runs per configuration [5; smoke 1]
 #   PIN_CPU   core the daemon is pinned to [1]
 #   BIN       the ntopng binary [target/release/ntopng]
 #   PCAPGEN   the generator [target/release/pcapgen]
@@ -18,12 +22,28 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 SCRIPT=run-flowchecks.sh
-COPIES=${COPIES:-5}
-RUNS=${RUNS:-5}
-PIN_CPU=${PIN_CPU:-1}
+SMOKE=0
+for a in "$@"; do
+  case "$a" in
+    --smoke) SMOKE=1 ;;
+    -h | --help)
+      sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "$SCRIPT: unknown argument '$a' (try --help)" >&2
+      exit 2
+      ;;
+  esac
+done
+if ((SMOKE)); then
+  COPIES=${COPIES:-1} RUNS=${RUNS:-1} OUT_DIR=${OUT_DIR:-$ROOT/target/bench-flowchecks-smoke}
+else
+  COPIES=${COPIES:-5} RUNS=${RUNS:-5} OUT_DIR=${OUT_DIR:-$ROOT/target/bench-flowchecks}
+fi
+PIN_CPU=${PIN_CPU:-$(($(nproc) > 1 ? 1 : 0))}
 BIN=${BIN:-$ROOT/target/release/ntopng}
 PCAPGEN=${PCAPGEN:-$ROOT/target/release/pcapgen}
-OUT_DIR=${OUT_DIR:-$ROOT/target/bench-flowchecks}
 SHARED=${SHARED_DIR:-$ROOT/../shared}
 LOGS=$OUT_DIR/logs
 mkdir -p "$LOGS"

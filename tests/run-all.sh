@@ -14,3 +14,4 @@ bash bench/run-live.sh --smoke
 bash bench/run-rest.sh --smoke
 bash bench/run-checks.sh --smoke
 bash bench/run-tsdb.sh --smoke
+bash bench/run-flowchecks.sh --smoke

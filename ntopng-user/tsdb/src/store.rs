@@ -22,6 +22,9 @@ pub struct Point {
     pub values: [f64; MAX_METRICS],
 }
 
+/// Empty steps written as zero points between two packet-time samples; a longer gap keeps only its ends.
+const AT_END_GAP_FILL: u64 = 60;
+
 /// How a counter's increase since its previous point is spread over the steps in between.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fill {
@@ -177,6 +180,12 @@ impl TsStore {
                     }
                 }
                 for k in (0..steps).rev() {
+                    // Packet time may jump (captures merged from months apart): a long run of empty
+                    // steps keeps only its two ends at 0, the steps between stay missing (read as
+                    // NaN), so a jump costs three rows, not a day of them.
+                    if fill == Fill::AtEnd && !new && k > 1 && k + 1 < steps && steps > AT_END_GAP_FILL {
+                        continue;
+                    }
                     let pt = t - k * sc.step;
                     let v = if k == 0 { &at_end } else { &before };
                     ins_point.execute(params![st.id, sc.step as i64, pt as i64, v[0], v[1], v[2]])?;

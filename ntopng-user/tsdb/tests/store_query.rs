@@ -100,3 +100,16 @@ fn retention_goes_by_write_time_not_point_time() {
     assert_eq!(st.maintain(now + 31 * 86400).unwrap(), 3, "not written for 31 days: deleted");
     assert!(st.last_update(sc, &tags).unwrap().is_none());
 }
+
+/// Packet time that jumps (captures merged from months apart): a long empty gap keeps only its two ends
+/// at 0, a short one is filled with zeros.
+#[test]
+fn packet_time_jumps_cost_a_few_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = TsStore::open(dir.path(), 30).unwrap();
+    let t0 = 1_589_741_863u64;
+    let w = |t: u64, total: f64| st.write(t, &[point("iface:traffic", &["0"], &[total])], Fill::AtEnd).unwrap();
+    assert_eq!(w(t0, 100.0), 2, "first point and the zero before it");
+    assert_eq!(w(t0 + 10, 300.0), 10, "a 10 s gap: 9 zeros and the point");
+    assert_eq!(w(t0 + 10 + 40 * 86400, 1300.0), 3, "a 40-day jump: its two ends and the point");
+}
