@@ -60,12 +60,19 @@ pub struct Detector {
 // The module is used by one thread at a time (it is not Sync); moving it to its worker is fine.
 unsafe impl Send for Detector {}
 
+/// nDPI 4.2's module constructor initialises libgcrypt, which aborts the process when two threads
+/// initialise it at once (seen with workers of two interfaces starting together): constructors take turns.
+static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 impl Detector {
     pub fn new(cfg: &DetectorConfig) -> Result<Detector, DetectorError> {
         check_library()?;
-        // SAFETY: plain constructor; NULL is handled.
-        let m = NonNull::new(unsafe { ffi::ndpi_init_detection_module(ffi::ndpi_no_prefs) })
-            .ok_or(DetectorError::InitFailed)?;
+        let m = {
+            let _turn = INIT.lock().unwrap_or_else(|p| p.into_inner());
+            // SAFETY: plain constructor; NULL is handled.
+            NonNull::new(unsafe { ffi::ndpi_init_detection_module(ffi::ndpi_no_prefs) })
+        }
+        .ok_or(DetectorError::InitFailed)?;
         let det = Detector { m };
         let mut all = ffi::ndpi_protocol_bitmask_struct_t::default();
         // NDPI_BITMASK_SET_ALL is a macro: every bit set.
