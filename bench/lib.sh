@@ -13,6 +13,26 @@ skip() {
   exit 0
 }
 
+# bench_args "$@": the options every bench script takes: --smoke sets SMOKE=1, --help prints the
+# script's header comment (up to `set -euo`).
+SMOKE=0
+bench_args() {
+  local a
+  for a in "$@"; do
+    case "$a" in
+      --smoke) SMOKE=1 ;;
+      -h | --help)
+        sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+        exit 0
+        ;;
+      *)
+        echo "$SCRIPT: unknown argument '$a' (try --help)" >&2
+        exit 2
+        ;;
+    esac
+  done
+}
+
 # apt_install PKG...: quietly, retrying once after an index update; output in $LOGS/apt.log.
 apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$LOGS/apt.log" 2>&1 \

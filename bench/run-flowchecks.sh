@@ -22,20 +22,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 SCRIPT=run-flowchecks.sh
-SMOKE=0
-for a in "$@"; do
-  case "$a" in
-    --smoke) SMOKE=1 ;;
-    -h | --help)
-      sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-      exit 0
-      ;;
-    *)
-      echo "$SCRIPT: unknown argument '$a' (try --help)" >&2
-      exit 2
-      ;;
-  esac
-done
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_args "$@"
 if ((SMOKE)); then
   COPIES=${COPIES:-1} RUNS=${RUNS:-1} OUT_DIR=${OUT_DIR:-$ROOT/target/bench-flowchecks-smoke}
 else
@@ -47,7 +36,6 @@ PCAPGEN=${PCAPGEN:-$ROOT/target/release/pcapgen}
 SHARED=${SHARED_DIR:-$ROOT/../shared}
 LOGS=$OUT_DIR/logs
 mkdir -p "$LOGS"
-source bench/lib.sh
 [ -x "$BIN" ] || die "$BIN missing: cargo build --release -p ntopng -p ntopng-bench"
 [ -d "$SHARED/pcaps/ndpi-4.2/pcap" ] || skip "$SHARED/pcaps/ndpi-4.2 not found"
 command -v curl >/dev/null || die "curl is missing"

@@ -34,21 +34,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-
-SMOKE=0
-for a in "$@"; do
-  case "$a" in
-    --smoke) SMOKE=1 ;;
-    -h | --help)
-      sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-      exit 0
-      ;;
-    *)
-      echo "run-live.sh: unknown argument '$a' (try --help)" >&2
-      exit 2
-      ;;
-  esac
-done
+SCRIPT=run-live.sh
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_args "$@"
 
 if ((SMOKE)); then
   MIX_FLOWS=${MIX_FLOWS:-100} MIX_PPF=${MIX_PPF:-30} LONG_FLOWS=${LONG_FLOWS:-0} RATES=${RATES:-20000}
@@ -65,10 +54,6 @@ MODES=${MODES:-xdp-bypass xdp-nobypass afpacket-1 afpacket-2 tcpdump}
 QUEUES=${QUEUES:-1}
 SETTLE_MS=${SETTLE_MS:-1500}
 KEEP_INPUTS=${KEEP_INPUTS:-0}
-
-SCRIPT=run-live.sh
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
 
 # ---------------------------------------------------------------------------------------------
 # The namespace: created first (to skip early when unavailable), removed on any exit with every process

@@ -27,21 +27,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-
-SMOKE=0
-for a in "$@"; do
-  case "$a" in
-    --smoke) SMOKE=1 ;;
-    -h | --help)
-      sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-      exit 0
-      ;;
-    *)
-      echo "run-offline.sh: unknown argument '$a' (try --help)" >&2
-      exit 2
-      ;;
-  esac
-done
+SCRIPT=run-offline.sh
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_args "$@"
 
 if ((SMOKE)); then
   COPIES=${COPIES:-1} RUNS=${RUNS:-1} WARMUP=${WARMUP:-0} LONG_FLOWS=${LONG_FLOWS:-4} LONG_PPF=${LONG_PPF:-1000}
@@ -71,11 +60,6 @@ RESULTS=$OUT_DIR/results.md
 mkdir -p "$IN" "$LOGS"
 rm -f "$LOGS"/*
 
-say() { echo "== [$(date +%T)] $*" >&2; }
-die() {
-  echo "run-offline.sh: $*" >&2
-  exit 1
-}
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian package 'time')"
 command -v taskset >/dev/null || die "taskset is missing (Debian package 'util-linux')"
 

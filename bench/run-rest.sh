@@ -25,17 +25,7 @@ SCRIPT=run-rest.sh
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 
-SMOKE=0
-for a in "$@"; do
-  case "$a" in
-    --smoke) SMOKE=1 ;;
-    -h | --help)
-      sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-      exit 0
-      ;;
-    *) die "unknown argument '$a' (try --help)" ;;
-  esac
-done
+bench_args "$@"
 if ((SMOKE)); then
   FLOWS=${FLOWS:-2000} RATE=${RATE:-20000} SECONDS_=${SECONDS_:-2} OUT_DIR=${OUT_DIR:-$ROOT/target/bench-rest-smoke}
 else

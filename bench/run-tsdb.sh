@@ -36,17 +36,7 @@ SCRIPT=run-tsdb.sh
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 
-SMOKE=0
-for a in "$@"; do
-  case "$a" in
-    --smoke) SMOKE=1 ;;
-    -h | --help)
-      sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-      exit 0
-      ;;
-    *) die "unknown argument '$a' (try --help)" ;;
-  esac
-done
+bench_args "$@"
 if ((SMOKE)); then
   HOSTS=${HOSTS:-100} SPAN=${SPAN:-600} REPEATS=${REPEATS:-1}
   OUT_DIR=${OUT_DIR:-$ROOT/target/bench-tsdb-smoke}
