@@ -4,7 +4,7 @@
 use crate::flow_row::FlowAlertRow;
 use crate::host_row::HostAlertRow;
 use crate::request::{AlertRequest, RequestError, StatusFilter};
-use crate::schema::{SCHEMA, STATUS_ACKNOWLEDGED, STATUS_ENGAGED, STATUS_HISTORICAL};
+use crate::schema::{schema, STATUS_ACKNOWLEDGED, STATUS_ENGAGED, STATUS_HISTORICAL};
 use ntopng_checks::Family;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params, params_from_iter, Connection};
@@ -126,7 +126,7 @@ impl AlertStore {
     }
 
     fn init(conn: Connection) -> Result<AlertStore> {
-        conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(&schema())?;
         Ok(AlertStore { conn: Mutex::new(conn) })
     }
 
