@@ -22,6 +22,25 @@ pub fn shared_pcaps(what: &str) -> Option<PathBuf> {
     }
 }
 
+/// The checkout's root (where `scripts/` and `httpdocs/` are).
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
+}
+
+/// Copies a directory tree (an install dir for a test daemon built from the checkout's scripts).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
 pub fn scratch_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ntopng-test-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&d).expect("scratch dir");
