@@ -16,8 +16,9 @@
 //! constants. 18.16 has no server-side query parameters.
 
 use crate::query::ast::{BinOp, Expr, Func};
+use crate::query::render::{Dialect, Sql};
 use crate::query::Plan;
-use crate::schema::{Kind, COLUMNS, TABLE};
+use crate::schema::{Column, Kind, COLUMNS, TABLE};
 
 /// A literal bound to a `?` of the generated text.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,17 +38,8 @@ pub struct ChStatement {
 
 /// Renders `plan` against the flow table of database `db`.
 pub fn statement(plan: &Plan, db: &str) -> ChStatement {
-    let mut g = Gen { sql: String::from("SELECT "), params: Vec::new() };
-    for (i, it) in plan.items.iter().enumerate() {
-        if i > 0 {
-            g.sql.push_str(", ");
-        }
-        match &it.expr {
-            // Addresses are returned dotted, as ntopng's answers show them.
-            Expr::Col(c) if c.kind == Kind::Ipv4 => g.sql.push_str(&format!("IPv4NumToString(toUInt32({}))", c.name)),
-            e => g.expr(e),
-        }
-    }
+    let mut g = Gen::new("SELECT ");
+    g.select_items(plan);
     let inner: Vec<String> = COLUMNS
         .iter()
         .map(|c| match c.kind {
@@ -55,26 +47,15 @@ pub fn statement(plan: &Plan, db: &str) -> ChStatement {
             Kind::Ipv6 | Kind::Text => c.name.to_string(),
         })
         .collect();
-    g.sql.push_str(&format!(
+    g.push(&format!(
         " FROM (SELECT {} FROM {db}.{TABLE} WHERE INTERFACE_ID = ? AND FIRST_SEEN >= ? AND LAST_SEEN <= ?)",
         inner.join(", ")
     ));
     g.params.extend([Literal::Int(plan.ifid), Literal::Int(plan.begin), Literal::Int(plan.end)]);
     if let Some(f) = &plan.filter {
-        g.sql.push_str(" WHERE ");
-        g.expr(f);
+        g.wrapped(" WHERE ", f, "");
     }
-    for (i, e) in plan.group.iter().enumerate() {
-        g.sql.push_str(if i == 0 { " GROUP BY " } else { ", " });
-        g.expr(e);
-    }
-    for (i, (e, desc)) in plan.order.iter().enumerate() {
-        g.sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
-        g.expr(e);
-        g.sql.push_str(if *desc { " DESC NULLS LAST" } else { " ASC NULLS FIRST" });
-    }
-    g.sql.push_str(" LIMIT ?");
-    g.params.push(Literal::Int(plan.limit as i64));
+    g.group_order_limit(plan, " ASC NULLS FIRST", " DESC NULLS LAST", Literal::Int(plan.limit as i64));
     ChStatement { sql: g.sql, params: g.params, names: plan.names() }
 }
 
@@ -122,138 +103,94 @@ fn compared(lit: &Expr, other: &Expr) -> Expr {
     }
 }
 
-struct Gen {
-    sql: String,
-    params: Vec<Literal>,
+/// ClickHouse's way of writing names, literals, and the nodes whose SQLite semantics need another shape.
+struct ClickHouse;
+
+type Gen = Sql<ClickHouse>;
+
+/// `name(args)`, NULL when the aggregate saw no row.
+fn aggregate(g: &mut Gen, name: &str, a: &Expr) {
+    g.push("if(count() = 0, NULL, ");
+    g.push(name);
+    g.wrapped("(", a, "))");
 }
 
-impl Gen {
-    fn param(&mut self, v: Literal) {
-        self.sql.push('?');
-        self.params.push(v);
-    }
+impl Dialect for ClickHouse {
+    type Param = Literal;
 
-    fn list(&mut self, items: &[&Expr]) {
-        for (i, e) in items.iter().enumerate() {
-            if i > 0 {
-                self.sql.push_str(", ");
-            }
-            self.expr(e);
+    fn param(lit: &Expr) -> Literal {
+        match lit {
+            Expr::Int(v) => Literal::Int(*v),
+            Expr::Real(v) => Literal::Real(*v),
+            Expr::Str(s) => Literal::Str(s.clone()),
+            e => unreachable!("not a literal: {e:?}"),
         }
     }
 
-    /// `name(args)`, NULL when the aggregate saw no row.
-    fn aggregate(&mut self, name: &str, a: &Expr) {
-        self.sql.push_str("if(count() = 0, NULL, ");
-        self.sql.push_str(name);
-        self.sql.push('(');
-        self.expr(a);
-        self.sql.push_str("))");
+    fn column(out: &mut Gen, c: &Column) {
+        out.push(c.name);
     }
 
-    fn expr(&mut self, e: &Expr) {
+    fn dotted_ipv4(out: &mut Gen, c: &Column) {
+        out.push(&format!("IPv4NumToString(toUInt32({}))", c.name));
+    }
+
+    fn call(f: Func) -> &'static str {
+        match f {
+            Func::Sum => "sum(",
+            Func::Count => "count(",
+            Func::Max => "max(",
+            Func::Min => "min(",
+            Func::Avg => "avg(",
+            Func::Ipv4NumToString => "IPv4NumToString(",
+        }
+    }
+
+    const COUNT_STAR: &'static str = "count()";
+
+    fn special(g: &mut Gen, e: &Expr) -> bool {
         match e {
-            Expr::Col(c) => self.sql.push_str(c.name),
-            Expr::Int(v) => self.param(Literal::Int(*v)),
-            Expr::Real(v) => self.param(Literal::Real(*v)),
-            Expr::Str(s) => self.param(Literal::Str(s.clone())),
-            Expr::Neg(a) => {
-                self.sql.push_str("(-");
-                self.expr(a);
-                self.sql.push(')');
-            }
-            Expr::Not(a) => {
-                self.sql.push_str("(NOT ");
-                self.expr(a);
-                self.sql.push(')');
-            }
             Expr::Bin(op @ (BinOp::Div | BinOp::Rem), a, b) => {
                 // The divisor is rendered twice: ClickHouse evaluates both branches of if().
-                self.sql.push_str("if(");
-                self.expr(b);
-                self.sql.push_str(" = 0, NULL, ");
+                g.wrapped("if(", b, " = 0, NULL, ");
                 match op {
                     BinOp::Div if is_int(a) && is_int(b) => {
-                        self.sql.push_str("intDivOrZero(");
-                        self.list(&[a, b]);
-                        self.sql.push(')');
+                        g.push("intDivOrZero(");
+                        g.list([&**a, &**b]);
+                        g.push(")");
                     }
                     BinOp::Div => {
-                        self.sql.push('(');
-                        self.expr(a);
-                        self.sql.push_str(" / ");
-                        self.expr(b);
-                        self.sql.push(')');
+                        g.wrapped("(", a, " / ");
+                        g.wrapped("", b, ")");
                     }
                     _ => {
-                        self.sql.push_str("(toInt64(");
-                        self.expr(a);
-                        self.sql.push_str(") % if(");
-                        self.expr(b);
-                        self.sql.push_str(" = 0, 1, toInt64(");
-                        self.expr(b);
-                        self.sql.push_str(")))");
+                        g.wrapped("(toInt64(", a, ") % if(");
+                        g.wrapped("", b, " = 0, 1, toInt64(");
+                        g.wrapped("", b, ")))");
                     }
                 }
-                self.sql.push(')');
-            }
-            Expr::Bin(op, a, b) => {
-                let (a2, b2) = if op.is_comparison() { (compared(a, b), compared(b, a)) } else { ((**a).clone(), (**b).clone()) };
-                self.sql.push('(');
-                self.expr(&a2);
-                self.sql.push(' ');
-                self.sql.push_str(op.sql());
-                self.sql.push(' ');
-                self.expr(&b2);
-                self.sql.push(')');
-            }
-            Expr::In { e, list, negated } => {
-                self.sql.push('(');
-                self.expr(e);
-                self.sql.push_str(if *negated { " NOT IN (" } else { " IN (" });
-                let list: Vec<Expr> = list.iter().map(|v| compared(v, e)).collect();
-                self.list(&list.iter().collect::<Vec<_>>());
-                self.sql.push_str("))");
+                g.push(")");
             }
             Expr::Like { e, pattern, negated } => {
-                self.sql.push_str("(lower(toString(");
-                self.expr(e);
-                self.sql.push_str(if *negated { ")) NOT LIKE lower(toString(" } else { ")) LIKE lower(toString(" });
-                self.expr(pattern);
-                self.sql.push_str(")))");
+                g.wrapped(
+                    "(lower(toString(",
+                    e,
+                    if *negated { ")) NOT LIKE lower(toString(" } else { ")) LIKE lower(toString(" },
+                );
+                g.wrapped("", pattern, ")))");
             }
-            Expr::Between { e, lo, hi, negated } => {
-                self.sql.push('(');
-                self.expr(e);
-                self.sql.push_str(if *negated { " NOT BETWEEN " } else { " BETWEEN " });
-                self.expr(&compared(lo, e));
-                self.sql.push_str(" AND ");
-                self.expr(&compared(hi, e));
-                self.sql.push(')');
-            }
-            Expr::Call(f, a) => match f {
-                Func::Sum => self.aggregate("sum", a),
-                Func::Max => self.aggregate("max", a),
-                Func::Min => self.aggregate("min", a),
-                Func::Avg => self.aggregate("avg", a),
-                Func::Count => {
-                    self.sql.push_str("count(");
-                    self.expr(a);
-                    self.sql.push(')');
-                }
-                Func::Ipv4NumToString => {
-                    self.sql.push_str("IPv4NumToString(toUInt32(");
-                    self.expr(a);
-                    self.sql.push_str("))");
-                }
-            },
-            Expr::CountStar => self.sql.push_str("count()"),
-            Expr::CountDistinct(a) => {
-                self.sql.push_str("count(DISTINCT ");
-                self.expr(a);
-                self.sql.push(')');
-            }
+            Expr::Call(Func::Sum, a) => aggregate(g, "sum", a),
+            Expr::Call(Func::Max, a) => aggregate(g, "max", a),
+            Expr::Call(Func::Min, a) => aggregate(g, "min", a),
+            Expr::Call(Func::Avg, a) => aggregate(g, "avg", a),
+            Expr::Call(Func::Ipv4NumToString, a) => g.wrapped("IPv4NumToString(toUInt32(", a, "))"),
+            _ => return false,
         }
+        true
+    }
+
+    fn operand(lit: &Expr, other: &Expr) -> Expr {
+        compared(lit, other)
     }
 }
 
@@ -329,7 +266,11 @@ mod tests {
         })
         .unwrap();
         let s = statement(&p, "ntopng");
-        assert!(s.sql.contains("FROM ntopng.flows") && s.sql.contains("toInt64(FIRST_SEEN) AS FIRST_SEEN"), "{}", s.sql);
+        assert!(
+            s.sql.contains("FROM ntopng.flows") && s.sql.contains("toInt64(FIRST_SEEN) AS FIRST_SEEN"),
+            "{}",
+            s.sql
+        );
         assert!(s.sql.contains("intDivOrZero(TOTAL_BYTES, ?)"), "{}", s.sql);
         assert!(s.sql.contains("lower(toString(INFO)) LIKE lower(toString(?))"), "{}", s.sql);
         assert!(s.sql.contains("if(count() = 0, NULL, sum(TOTAL_BYTES)) DESC NULLS LAST"), "{}", s.sql);

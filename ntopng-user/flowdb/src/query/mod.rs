@@ -6,8 +6,9 @@
 
 pub(crate) mod ast;
 mod lex;
+pub(crate) mod render;
 
-use crate::schema::{self, Kind, TABLE};
+use crate::schema::{self, TABLE};
 use ast::{Expr, Func, Item, Parser};
 use rusqlite::types::Value;
 
@@ -213,131 +214,58 @@ pub fn topk_plan(q: &TopkQuery) -> Result<Plan, QueryError> {
 
 /// The plan as one SQLite statement.
 pub fn sqlite_statement(p: &Plan) -> Statement {
-    let Plan { ifid, begin, end, ref items, ref filter, ref group, ref order, limit } = *p;
-    let mut g = Gen { sql: String::from("SELECT "), params: Vec::new() };
-    for (i, it) in items.iter().enumerate() {
-        if i > 0 {
-            g.sql.push_str(", ");
-        }
-        match &it.expr {
-            // Addresses are returned dotted, as ntopng's answers show them.
-            Expr::Col(c) if c.kind == Kind::Ipv4 => g.sql.push_str(&format!("ntop_ipv4_ntoa(\"{}\")", c.name)),
-            e => g.expr(e),
-        }
+    let mut g = Gen::new("SELECT ");
+    g.select_items(p);
+    g.push(&format!(" FROM \"{TABLE}\" WHERE \"INTERFACE_ID\" = ? AND \"FIRST_SEEN\" >= ? AND \"LAST_SEEN\" <= ?"));
+    g.params.extend([Value::Integer(p.ifid), Value::Integer(p.begin), Value::Integer(p.end)]);
+    if let Some(f) = p.filter.as_ref() {
+        g.wrapped(" AND (", f, ")");
     }
-    g.sql.push_str(&format!(
-        " FROM \"{TABLE}\" WHERE \"INTERFACE_ID\" = ? AND \"FIRST_SEEN\" >= ? AND \"LAST_SEEN\" <= ?"
-    ));
-    g.params.extend([Value::Integer(ifid), Value::Integer(begin), Value::Integer(end)]);
-    if let Some(f) = filter.as_ref() {
-        g.sql.push_str(" AND (");
-        g.expr(f);
-        g.sql.push(')');
-    }
-    for (i, e) in group.iter().enumerate() {
-        g.sql.push_str(if i == 0 { " GROUP BY " } else { ", " });
-        g.expr(e);
-    }
-    for (i, (e, desc)) in order.iter().enumerate() {
-        g.sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
-        g.expr(e);
-        g.sql.push_str(if *desc { " DESC" } else { " ASC" });
-    }
-    g.sql.push_str(" LIMIT ?");
-    g.params.push(Value::Integer(limit as i64));
-    Statement { sql: g.sql, params: g.params, names: items.iter().map(|i| i.name.clone()).collect() }
+    g.group_order_limit(p, " ASC", " DESC", Value::Integer(p.limit as i64));
+    Statement { sql: g.sql, params: g.params, names: p.names() }
 }
 
-/// SQL text from the tree: names are the schema's constants, literals are placeholders.
-struct Gen {
-    sql: String,
-    params: Vec<Value>,
-}
+/// SQLite's way of writing names and literals.
+pub(crate) struct Sqlite;
 
-impl Gen {
-    fn param(&mut self, v: Value) {
-        self.sql.push('?');
-        self.params.push(v);
-    }
+impl render::Dialect for Sqlite {
+    type Param = Value;
 
-    fn expr(&mut self, e: &Expr) {
-        match e {
-            Expr::Col(c) => {
-                self.sql.push('"');
-                self.sql.push_str(c.name);
-                self.sql.push('"');
-            }
-            Expr::Int(v) => self.param(Value::Integer(*v)),
-            Expr::Real(v) => self.param(Value::Real(*v)),
-            Expr::Str(s) => self.param(Value::Text(s.clone())),
-            Expr::Neg(a) => {
-                self.sql.push_str("(-");
-                self.expr(a);
-                self.sql.push(')');
-            }
-            Expr::Not(a) => {
-                self.sql.push_str("(NOT ");
-                self.expr(a);
-                self.sql.push(')');
-            }
-            Expr::Bin(op, a, b) => {
-                self.sql.push('(');
-                self.expr(a);
-                self.sql.push(' ');
-                self.sql.push_str(op.sql());
-                self.sql.push(' ');
-                self.expr(b);
-                self.sql.push(')');
-            }
-            Expr::In { e, list, negated } => {
-                self.sql.push('(');
-                self.expr(e);
-                self.sql.push_str(if *negated { " NOT IN (" } else { " IN (" });
-                for (i, v) in list.iter().enumerate() {
-                    if i > 0 {
-                        self.sql.push_str(", ");
-                    }
-                    self.expr(v);
-                }
-                self.sql.push_str("))");
-            }
-            Expr::Like { e, pattern, negated } => {
-                self.sql.push('(');
-                self.expr(e);
-                self.sql.push_str(if *negated { " NOT LIKE " } else { " LIKE " });
-                self.expr(pattern);
-                self.sql.push(')');
-            }
-            Expr::Between { e, lo, hi, negated } => {
-                self.sql.push('(');
-                self.expr(e);
-                self.sql.push_str(if *negated { " NOT BETWEEN " } else { " BETWEEN " });
-                self.expr(lo);
-                self.sql.push_str(" AND ");
-                self.expr(hi);
-                self.sql.push(')');
-            }
-            Expr::Call(f, a) => {
-                self.sql.push_str(match f {
-                    Func::Sum => "SUM(",
-                    Func::Count => "COUNT(",
-                    Func::Max => "MAX(",
-                    Func::Min => "MIN(",
-                    Func::Avg => "AVG(",
-                    Func::Ipv4NumToString => "ntop_ipv4_ntoa(",
-                });
-                self.expr(a);
-                self.sql.push(')');
-            }
-            Expr::CountStar => self.sql.push_str("COUNT(*)"),
-            Expr::CountDistinct(a) => {
-                self.sql.push_str("COUNT(DISTINCT ");
-                self.expr(a);
-                self.sql.push(')');
-            }
+    fn param(lit: &Expr) -> Value {
+        match lit {
+            Expr::Int(v) => Value::Integer(*v),
+            Expr::Real(v) => Value::Real(*v),
+            Expr::Str(s) => Value::Text(s.clone()),
+            e => unreachable!("not a literal: {e:?}"),
         }
     }
+
+    fn column(out: &mut Gen, c: &schema::Column) {
+        out.push("\"");
+        out.push(c.name);
+        out.push("\"");
+    }
+
+    fn dotted_ipv4(out: &mut Gen, c: &schema::Column) {
+        out.push(&format!("ntop_ipv4_ntoa(\"{}\")", c.name));
+    }
+
+    fn call(f: Func) -> &'static str {
+        match f {
+            Func::Sum => "SUM(",
+            Func::Count => "COUNT(",
+            Func::Max => "MAX(",
+            Func::Min => "MIN(",
+            Func::Avg => "AVG(",
+            Func::Ipv4NumToString => "ntop_ipv4_ntoa(",
+        }
+    }
+
+    const COUNT_STAR: &'static str = "COUNT(*)";
 }
+
+/// SQLite text from the tree.
+type Gen = render::Sql<Sqlite>;
 
 /// A piece of SQL with its bound values.
 #[derive(Debug, Clone, Default)]
@@ -413,7 +341,7 @@ pub fn table_clauses(
         None => Vec::new(),
     };
     let frag = |f: &dyn Fn(&mut Gen)| {
-        let mut g = Gen { sql: String::new(), params: Vec::new() };
+        let mut g = Gen::new("");
         f(&mut g);
         Fragment { sql: g.sql, params: g.params }
     };
