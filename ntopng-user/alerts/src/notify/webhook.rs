@@ -1,11 +1,11 @@
 //! The webhook endpoint: alerts POSTed as JSON to a plain-HTTP URL, up to 10 per request (ntopng's
-//! batch), body `{"version": "0.2", "timestamp": <now>, "sharedsecret": <if set>, "alerts": [...]}`,
+//! batch) through ureq, body `{"version": "0.2", "timestamp": <now>, "sharedsecret": <if set>, "alerts": [...]}`,
 //! HTTP basic authentication when a user name is set. A 2xx answer delivers the batch.
 
 use super::{Notification, Notifier};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 /// ntopng's alerts per request.
@@ -17,9 +17,8 @@ pub const API_VERSION: &str = "0.2";
 
 pub struct WebhookNotifier {
     url: String,
-    host: String,
-    port: u16,
-    path: String,
+    /// The URL the requests go to (`url` with the port and path made explicit).
+    endpoint: String,
     shared_secret: Option<String>,
     auth: Option<String>,
 }
@@ -53,10 +52,11 @@ impl WebhookNotifier {
         password: Option<String>,
     ) -> Result<WebhookNotifier, String> {
         let (host, port, path) = Self::check_url(url)?;
-        let auth = username
-            .filter(|u| !u.is_empty())
-            .map(|u| base64(format!("{u}:{}", password.unwrap_or_default()).as_bytes()));
-        Ok(WebhookNotifier { url: url.to_string(), host, port, path, shared_secret, auth })
+        let auth =
+            username.filter(|u| !u.is_empty()).map(|u| BASE64.encode(format!("{u}:{}", password.unwrap_or_default())));
+        let host = if host.contains(':') { format!("[{host}]") } else { host };
+        let endpoint = format!("http://{host}:{port}{path}");
+        Ok(WebhookNotifier { url: url.to_string(), endpoint, shared_secret, auth })
     }
 
     /// The request body for `batch`.
@@ -71,32 +71,17 @@ impl WebhookNotifier {
     }
 
     fn post(&self, body: &[u8]) -> std::io::Result<()> {
-        let addr = (self.host.as_str(), self.port)
-            .to_socket_addrs()?
-            .next()
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("{}: no address", self.host)))?;
-        let mut s = TcpStream::connect_timeout(&addr, TIMEOUT)?;
-        s.set_write_timeout(Some(TIMEOUT))?;
-        s.set_read_timeout(Some(TIMEOUT))?;
-        let host_header = if self.host.contains(':') { format!("[{}]:{}", self.host, self.port) } else { format!("{}:{}", self.host, self.port) };
-        let mut head = format!(
-            "POST {} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: ntopng\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n",
-            self.path,
-            body.len()
-        );
+        let agent = ureq::AgentBuilder::new().timeout(TIMEOUT).redirects(0).user_agent("ntopng").build();
+        let mut req = agent.post(&self.endpoint).set("Content-Type", "application/json");
         if let Some(a) = &self.auth {
-            head.push_str(&format!("Authorization: Basic {a}\r\n"));
+            req = req.set("Authorization", &format!("Basic {a}"));
         }
-        head.push_str("\r\n");
-        s.write_all(head.as_bytes())?;
-        s.write_all(body)?;
-        let mut status = String::new();
-        BufReader::new(&s).read_line(&mut status)?;
-        let code = status.split_whitespace().nth(1).and_then(|c| c.parse::<u16>().ok());
-        match code {
-            Some(c) if (200..300).contains(&c) => Ok(()),
-            _ => Err(std::io::Error::other(format!("{}: answered \"{}\"", self.url, status.trim_end()))),
+        match req.send_bytes(body) {
+            Ok(r) if (200..300).contains(&r.status()) => Ok(()),
+            Ok(r) | Err(ureq::Error::Status(_, r)) => {
+                Err(std::io::Error::other(format!("{}: answered {} {}", self.url, r.status(), r.status_text())))
+            }
+            Err(ureq::Error::Transport(t)) => Err(std::io::Error::other(format!("{}: {t}", self.url))),
         }
     }
 }
@@ -117,35 +102,20 @@ impl Notifier for WebhookNotifier {
     }
 }
 
-/// Standard base64 with padding (basic authentication).
-fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn urls_and_auth() {
-        assert_eq!(WebhookNotifier::check_url("http://127.0.0.1:8080/a/b").unwrap(), ("127.0.0.1".into(), 8080, "/a/b".into()));
+        assert_eq!(
+            WebhookNotifier::check_url("http://127.0.0.1:8080/a/b").unwrap(),
+            ("127.0.0.1".into(), 8080, "/a/b".into())
+        );
         assert_eq!(WebhookNotifier::check_url("http://example").unwrap(), ("example".into(), 80, "/".into()));
         assert!(WebhookNotifier::check_url("https://x").is_err());
         assert!(WebhookNotifier::check_url("http://:80/").is_err());
-        assert_eq!(base64(b"Aladdin:open sesame"), "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
-        assert_eq!(base64(b"ab"), "YWI=");
+        let n = WebhookNotifier::new("http://h/", None, Some("Aladdin".into()), Some("open sesame".into())).unwrap();
+        assert_eq!(n.auth.as_deref(), Some("QWxhZGRpbjpvcGVuIHNlc2FtZQ=="));
     }
 }
