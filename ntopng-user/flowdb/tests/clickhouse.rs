@@ -250,6 +250,42 @@ fn down_server_spools_and_replays() {
     assert_eq!(std::fs::metadata(dir.join("flows.spool")).unwrap().len(), 0);
 }
 
+/// A crash between a replayed chunk's insert and the offset's update neither stores the chunk twice (the
+/// insert landed) nor loses it (it did not): the restarted sink counts the chunk's last row to decide.
+#[test]
+fn crash_during_replay_stores_each_row_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(srv) = server(tmp.path()) else { return };
+    for landed in [true, false] {
+        let db = format!("crashtest_{}", landed as u8);
+        let dir = tmp.path().join(&db);
+        std::fs::create_dir_all(&dir).unwrap();
+        // A spool as a dead server leaves it: n rows as JSON lines.
+        let n = 1000u32;
+        let rows: Vec<ntopng_flowdb::FlowRow> = (0..n).map(|i| ntopng_flowdb::FlowRow::from_record(&record(i), 0)).collect();
+        let mut text = String::new();
+        for r in &rows {
+            text += &serde_json::to_string(r).unwrap();
+            text.push('\n');
+        }
+        std::fs::write(dir.join("flows.spool"), &text).unwrap();
+        // The first 300 rows were being replayed when the daemon died.
+        let k = 300;
+        let end: usize = text.split_inclusive('\n').take(k).map(str::len).sum();
+        let store = clickhouse(&srv, &db, &dir);
+        store.insert_chunk_then_crash(&rows[..k], end as u64, landed).unwrap();
+        drop(store);
+
+        let store = clickhouse(&srv, &db, &dir);
+        let mut sink = FlowDbSink::start(store.clone(), SinkConfig::new(dir.clone())).unwrap();
+        sink.flush().unwrap();
+        drop(sink);
+        assert_eq!(store.count().unwrap(), n as u64, "landed: {landed}");
+        let q = format!("SELECT uniqExact(FLOW_ID), count() FROM {db}.flows");
+        assert_eq!(srv.query(&q).unwrap().trim(), format!("{n}\t{n}"), "landed: {landed}");
+    }
+}
+
 /// The bench: ingest rate of both stores through the sink, in one run (cargo test [--release] -p
 /// ntopng-flowdb --test clickhouse -- --ignored --nocapture ingest_rate). FLOWDB_BENCH_FLOWS overrides
 /// the number of flows (500,000).

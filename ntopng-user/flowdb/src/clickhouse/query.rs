@@ -258,7 +258,9 @@ mod tests {
     fn sqlite_semantics_carried_over() {
         let p = flows_plan(&FlowQuery {
             end: 100,
-            select: Some("IPv4NumToString(IPV4_DST_ADDR) AS D, SUM(TOTAL_BYTES) AS b, SUM(TOTAL_BYTES) / 2 AS h".into()),
+            select: Some(
+                "IPv4NumToString(IPV4_DST_ADDR) AS D, SUM(TOTAL_BYTES) AS b, SUM(TOTAL_BYTES) / 2 AS h".into(),
+            ),
             where_: Some("INFO LIKE '%x''?%' AND L7_PROTO = '7' AND IPV4_SRC_ADDR = ('1.2.3.4')".into()),
             group_by: Some("D".into()),
             order_by: Some("b DESC".into()),
