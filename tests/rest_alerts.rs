@@ -246,6 +246,45 @@ fn toggle_all_and_edit_check_config_as_ntopng_tests_do() {
         })
         .collect();
 
+    // get/alert/top.lua (the Python client's get_alerts_stats) against the stored rows of the lists.
+    let (hosts, _) = d.rest_ok("/lua/rest/v2/get/host/alert/list.lua?ifid=0&format=json&status=historical", &a);
+    assert_eq!(hosts["records"].as_array().unwrap().len(), 0, "no host alert is stored this early");
+    let mut per_type: BTreeMap<i64, (u64, i64)> = BTreeMap::new();
+    for r in rsp["records"].as_array().unwrap() {
+        let e = per_type.entry(r["alert_id"].as_i64().unwrap()).or_default();
+        e.0 += 1;
+        e.1 = e.1.max(r["severity"].as_i64().unwrap());
+    }
+    let total: u64 = per_type.values().map(|v| v.0).sum();
+    let mut by_count: Vec<(i64, u64)> = per_type.iter().map(|(id, v)| (*id, v.0)).collect();
+    by_count.sort_by_key(|(id, n)| (std::cmp::Reverse(*n), *id));
+    let mut by_sev: Vec<(i64, i64, u64)> = per_type.iter().map(|(id, v)| (*id, v.1, v.0)).collect();
+    by_sev.sort_by_key(|(id, sev, n)| (std::cmp::Reverse(*sev), std::cmp::Reverse(*n), *id));
+    let (top, _) = d.rest_ok("/lua/rest/v2/get/alert/top.lua?ifid=0&epoch_begin=0&epoch_end=2000000000", &a);
+    assert_eq!(top[0]["name"], "top_alerts_by_count");
+    let got: Vec<(i64, u64)> = top[0]["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["value"].as_i64().unwrap(), v["count"].as_u64().unwrap()))
+        .collect();
+    let want: Vec<(i64, u64)> = by_count.iter().take(10).map(|(id, n)| (*id, n * 100 / total)).collect();
+    assert_eq!(got, want);
+    assert_eq!(top[1]["name"], "top_alerts_by_severity");
+    let got: Vec<(i64, String)> = top[1]["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["value"].as_i64().unwrap(), v["severity"].as_str().unwrap().to_string()))
+        .collect();
+    let want: Vec<(i64, String)> = by_sev.iter().take(10).map(|(id, sev, _)| (*id, sev.to_string())).collect();
+    assert_eq!(got, want);
+    for v in top[0]["value"].as_array().unwrap().iter().chain(top[1]["value"].as_array().unwrap()) {
+        let (label, title) = (v["label"].as_str().unwrap(), v["title"].as_str().unwrap());
+        assert!(label.chars().count() <= 25 && title.starts_with(label.trim_end_matches('…')), "{v}");
+    }
+    assert!(per_type.len() > 1, "{per_type:?}");
+
     // edit_check_config: a valid configuration is stored as given, a bad one is refused and changes nothing,
     // a missing parameter prints nothing.
     let conf = r#"{"all":{"enabled":false,"script_conf":{"items":["192.168.1.1"]}}}"#;

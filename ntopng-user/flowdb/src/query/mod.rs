@@ -339,6 +339,7 @@ pub struct TableClauses {
 pub fn table_clauses(
     columns: &'static [schema::Column],
     table: &'static str,
+    aliases: &[(&str, &str)],
     select: Option<&str>,
     where_: Option<&str>,
     group_by: Option<&str>,
@@ -353,9 +354,18 @@ pub fn table_clauses(
         p.expect_end()?;
         items
     };
+    // Other names of columns, usable beside the columns and the select aliases (not in the select list).
+    let alias_items: Vec<Item> = aliases
+        .iter()
+        .filter_map(|(name, col)| {
+            let c = columns.iter().find(|c| c.name == *col)?;
+            Some(Item { expr: Expr::Col(c), name: name.to_string() })
+        })
+        .collect();
+    let named: Vec<Item> = items.iter().cloned().chain(alias_items.iter().cloned()).collect();
     let filter = match nonempty(where_) {
         Some(w) => {
-            let mut p = Parser::over(w, "where_clause", &[], columns, table)?;
+            let mut p = Parser::over(w, "where_clause", &alias_items, columns, table)?;
             let e = p.expr()?;
             p.expect_end()?;
             if e.has_aggregate() {
@@ -367,7 +377,7 @@ pub fn table_clauses(
     };
     let group = match nonempty(group_by) {
         Some(g) => {
-            let mut p = Parser::over(g, "group_by_clause", &items, columns, table)?;
+            let mut p = Parser::over(g, "group_by_clause", &named, columns, table)?;
             let l = p.expr_list()?;
             p.expect_end()?;
             if l.iter().any(Expr::has_aggregate) {
@@ -379,7 +389,7 @@ pub fn table_clauses(
     };
     let order = match nonempty(order_by) {
         Some(o) => {
-            let mut p = Parser::over(o, "order_by_clause", &items, columns, table)?;
+            let mut p = Parser::over(o, "order_by_clause", &named, columns, table)?;
             let l = p.order_list()?;
             p.expect_end()?;
             l
