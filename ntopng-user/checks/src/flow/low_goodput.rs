@@ -94,3 +94,31 @@ mod tests {
         assert!(!is_low_goodput(&u));
     }
 }
+
+#[cfg(test)]
+mod names {
+    /// The excluded ids are the protocols ntopng names, in nDPI 4.2's own table.
+    #[test]
+    fn excluded_ids_are_the_named_protocols() {
+        let det = ndpi::Detector::new(&ndpi::DetectorConfig::default()).unwrap();
+        let names: Vec<String> = super::EXCLUDED.iter().map(|&id| det.protocol_name(id)).collect();
+        assert_eq!(names, EXPECTED);
+    }
+    /// ntopng's list (checks.md §2.1), by nDPI 4.2's names.
+    const EXPECTED: [&str; 14] = [
+        "MDNS",
+        "ntop",
+        "Signal",
+        "WhatsAppCall",
+        "QQ",
+        "IRC",
+        "Telnet",
+        "SSH",
+        "WhatsApp",
+        "Telegram",
+        "KakaoTalk",
+        "KakaoTalk_Voice",
+        "WeChat",
+        "WhatsAppFiles",
+    ];
+}
