@@ -139,7 +139,10 @@ fn pcap_tcp(path: &std::path::Path) -> BTreeMap<(IpAddr, u16, IpAddr, u16), (u64
 }
 
 /// The alerts of every dumped flow by the checks' rules (doc/flow-checks.md), from the dump alone.
-fn expected(dump: &[Value], wire: &BTreeMap<(IpAddr, u16, IpAddr, u16), (u64, bool)>) -> BTreeMap<FlowId, BTreeSet<u64>> {
+fn expected(
+    dump: &[Value],
+    wire: &BTreeMap<(IpAddr, u16, IpAddr, u16), (u64, bool)>,
+) -> BTreeMap<FlowId, BTreeSet<u64>> {
     let lan: IpNet = LAN.parse().unwrap();
     let black: Vec<IpNet> = BLACKLISTED.iter().map(|n| n.parse().unwrap()).collect();
     let mut out = BTreeMap::new();
@@ -181,7 +184,22 @@ fn expected(dump: &[Value], wire: &BTreeMap<(IpAddr, u16, IpAddr, u16), (u64, bo
         let num = |d: &str, k: &str| f[d][k].as_u64().unwrap();
         let (packets, bytes) =
             (num("cli2srv", "packets") + num("srv2cli", "packets"), num("cli2srv", "bytes") + num("srv2cli", "bytes"));
-        let excluded = ["MDNS", "ntop", "Signal", "QQ", "IRC", "Telnet", "SSH", "WhatsApp", "WhatsAppCall", "WhatsAppFiles", "Telegram", "KakaoTalk", "KakaoTalk_Voice", "WeChat"];
+        let excluded = [
+            "MDNS",
+            "ntop",
+            "Signal",
+            "QQ",
+            "IRC",
+            "Telnet",
+            "SSH",
+            "WhatsApp",
+            "WhatsAppCall",
+            "WhatsAppFiles",
+            "Telegram",
+            "KakaoTalk",
+            "KakaoTalk_Voice",
+            "WeChat",
+        ];
         let excluded = excluded.iter().any(|x| p["l7_master"] == *x || p["l7_app"] == *x);
         if tcp && established && packets > 3 && payload * 100 <= bytes * 60 && !excluded {
             ids.insert(12);
@@ -268,4 +286,78 @@ fn flow_checks_in_the_daemon_match_the_flow_dump() {
         }
     }
     assert_eq!(got, want, "REST records: {recs:#?}");
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+/// The payload ("goodput") bytes of every TCP flow of ntopng's e2e capture, as the Lua flow tables
+/// give them (`cli2srv.goodput_bytes`, `srv2cli.goodput_bytes`, `goodput_bytes`, read by a user script
+/// through `interface.getFlowsInfo`), equal the TCP payload parsed from the capture file here.
+#[test]
+fn payload_bytes_of_test_01_match_the_capture() {
+    let Some(pcaps) = support::shared_pcaps("payload bytes on ntopng-e2e/test_01.pcap") else { return };
+    let cap = pcaps.join("ntopng-e2e/test_01.pcap");
+    let dir = scratch_dir("goodput-test01");
+    let scripts = dir.join("scripts");
+    copy_tree(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts"), &scripts);
+    let probe = scripts.join("lua/rest/v2/get/test/goodput.lua");
+    std::fs::create_dir_all(probe.parent().unwrap()).unwrap();
+    std::fs::write(
+        &probe,
+        r#"local dirs = ntop.getDirs()
+package.path = dirs.installdir .. "/scripts/lua/modules/?.lua;" .. package.path
+local rest_utils = require("rest_utils")
+interface.select("0")
+local out = {}
+for _, f in ipairs((interface.getFlowsInfo(nil, {maxHits = 100000}) or {}).flows or {}) do
+  if f["proto.l4_id"] == 6 then
+    out[#out + 1] = {cli = f["cli.ip"], cport = f["cli.port"], srv = f["srv.ip"], sport = f["srv.port"],
+      swapped = f["flow_swapped"], c2s = f["cli2srv.goodput_bytes"], s2c = f["srv2cli.goodput_bytes"],
+      total = f["goodput_bytes"], bytes = f["bytes"]}
+  end
+end
+rest_utils.answer(rest_utils.consts.success.ok, out)
+"#,
+    )
+    .unwrap();
+    let mut d = Daemon::start(
+        &["-i", cap.to_str().unwrap(), "--disable-login=1", "-2", scripts.to_str().unwrap()],
+        &dir.join("data"),
+    );
+    d.wait_capture_read();
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/get/test/goodput.lua", &Auth::None);
+    assert!(d.stop());
+    let wire = pcap_tcp(&cap);
+    let flows = rsp.as_array().unwrap();
+    assert!(flows.len() > 20, "{rsp}");
+    let (mut compared, mut with_payload) = (0, 0);
+    for f in flows {
+        let a = |k: &str| f[k].as_str().unwrap().parse::<IpAddr>().unwrap();
+        let p = |k: &str| f[k].as_u64().unwrap() as u16;
+        let n = |k: &str| f[k].as_u64().unwrap();
+        let (c, cp, s, sp) = (a("cli"), p("cport"), a("srv"), p("sport"));
+        let c2s = wire.get(&(c, cp, s, sp)).map_or(0, |e| e.0);
+        let s2c = wire.get(&(s, sp, c, cp)).map_or(0, |e| e.0);
+        assert_eq!(n("total"), c2s + s2c, "{f}");
+        assert!(n("total") < n("bytes"), "{f}");
+        // A swapped flow keeps its counters where they were counted (both ways summed above).
+        if f["swapped"] != true {
+            assert_eq!((n("c2s"), n("s2c")), (c2s, s2c), "{f}");
+        }
+        compared += 1;
+        with_payload += (c2s + s2c > 0) as u32;
+    }
+    eprintln!("test_01: payload bytes of {compared} TCP flows match the capture ({with_payload} with payload)");
+    assert!(with_payload > 10);
 }

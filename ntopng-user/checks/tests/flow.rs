@@ -67,7 +67,9 @@ fn each_check_asks_only_for_what_it_can_alert_on() {
     let w = flow::wants(&c, &ctx);
     assert!(!w.classified && !w.ended, "{w:?}");
     assert!(w.ended_low_goodput && w.ended_no_data && w.ended_zero_window, "{w:?}");
-    assert!(!w.ended_tcp_issues && !w.ended_tcp_reset && w.ended_min_bytes.is_none() && w.ended_min_duration_ns.is_none());
+    assert!(
+        !w.ended_tcp_issues && !w.ended_tcp_reset && w.ended_min_bytes.is_none() && w.ended_min_duration_ns.is_none()
+    );
     let ftp = names.protocol_id("FTP_CONTROL").unwrap();
     let dns = names.protocol_id("DNS").unwrap();
     assert!(w.protocols.contains(&ftp) && !w.protocols.contains(&dns), "{w:?}");
