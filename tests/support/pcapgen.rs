@@ -63,6 +63,11 @@ impl Pcap {
         self.buf.extend_from_slice(&f);
     }
 
+    /// An IPv4 packet of protocol `proto` carrying `l4` (ICMP and the like).
+    pub fn ip(&mut self, t_us: u64, src: Ipv4Addr, dst: Ipv4Addr, proto: u8, l4: &[u8]) {
+        self.frame(t_us, src, dst, proto, l4);
+    }
+
     pub fn udp(&mut self, t_us: u64, src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), payload: &[u8]) {
         let mut l4 = Vec::new();
         l4.extend_from_slice(&src.1.to_be_bytes());
