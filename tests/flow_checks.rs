@@ -288,19 +288,6 @@ fn flow_checks_in_the_daemon_match_the_flow_dump() {
     assert_eq!(got, want, "REST records: {recs:#?}");
 }
 
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
-}
-
 /// The payload ("goodput") bytes of every TCP flow of ntopng's e2e capture, as the Lua flow tables
 /// give them (`cli2srv.goodput_bytes`, `srv2cli.goodput_bytes`, `goodput_bytes`, read by a user script
 /// through `interface.getFlowsInfo`), equal the TCP payload parsed from the capture file here.
@@ -310,7 +297,7 @@ fn payload_bytes_of_test_01_match_the_capture() {
     let cap = pcaps.join("ntopng-e2e/test_01.pcap");
     let dir = scratch_dir("goodput-test01");
     let scripts = dir.join("scripts");
-    copy_tree(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts"), &scripts);
+    support::copy_tree(&support::repo().join("scripts"), &scripts);
     let probe = scripts.join("lua/rest/v2/get/test/goodput.lua");
     std::fs::create_dir_all(probe.parent().unwrap()).unwrap();
     std::fs::write(
