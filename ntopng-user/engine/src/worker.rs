@@ -240,8 +240,10 @@ impl Worker {
             from_client = true;
         }
         flow.swap_pending = false;
-        // A TCP zero window not announced by a RST or FIN segment (ntopng's zero_tcp_window).
-        if p.l4_proto == ipproto::TCP && p.tcp_window == 0 && p.tcp_flags & (tcp_flags::RST | tcp_flags::FIN) == 0 {
+        // A TCP zero window not announced by a RST or FIN segment (ntopng's zero_tcp_window); a header
+        // cut short (no flags, no window read) does not count.
+        let zw = p.tcp_window == 0 && p.tcp_flags != 0 && p.tcp_flags & (tcp_flags::RST | tcp_flags::FIN) == 0;
+        if zw && p.l4_proto == ipproto::TCP {
             flow.marks |= if from_client { marks::ZERO_WINDOW_CLI2SRV } else { marks::ZERO_WINDOW_SRV2CLI };
         }
         let (dir, flags, dscp, seq, sender, receiver, smac, rmac) = if from_client {

@@ -43,6 +43,13 @@ fn payload_bytes_per_direction_and_zero_windows() {
     t.pcap.tcp_win(T0 + 30_000, s, c, ss, cs, ACK, 0, &[]);
     t.pcap.tcp_win(T0 + 40_000, c, s, cs, ss, FIN | ACK, 0, &[]);
     t.pcap.tcp_win(T0 + 50_000, c, s, cs + 1, ss, RST, 0, &[]);
+    // A TCP packet whose header is cut short (12 bytes): no window was read, no mark.
+    let (tc, ts) = ((ip("10.0.0.1"), 40003u16), (ip("10.0.0.6"), 80u16));
+    let mut short = Vec::new();
+    short.extend_from_slice(&tc.1.to_be_bytes());
+    short.extend_from_slice(&ts.1.to_be_bytes());
+    short.extend_from_slice(&[0; 8]);
+    p.ip(T0, tc.0, ts.0, 6, &short);
     // UDP: 10 bytes out, 20 and 5 back.
     let (uc, us) = ((ip("10.0.0.1"), 40001), (ip("10.0.0.3"), 9000));
     p.udp(T0, uc, us, &[0; 10]);
@@ -64,6 +71,9 @@ fn payload_bytes_per_direction_and_zero_windows() {
     let f = find(&fl, 40001);
     assert_eq!((f.cli2srv_goodput, f.srv2cli_goodput), (10, 25));
     assert_eq!(f.marks, 0);
+
+    let f = fl.iter().find(|f| f.l4_proto == 6 && f.marks == 0 && f.client.1 != 40000).unwrap();
+    assert_eq!(f.goodput_bytes(), 12, "{f:?}");
 
     let f = fl.iter().find(|f| f.l4_proto == 1).unwrap();
     assert_eq!((f.cli2srv_goodput, f.srv2cli_goodput), (40, 0));
