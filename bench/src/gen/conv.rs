@@ -85,11 +85,13 @@ pub struct Sides {
     pub flow: Option<FlowId>,
     /// The flow's key names the server as client (first packet came from the server).
     pub swapped: bool,
+    /// ntopng's swap heuristic asked for a swap: it happens at the first packet in the other direction.
+    pub swap_at_reply: bool,
 }
 
 impl Sides {
     fn new(client: Endpoint, server: Endpoint, encap: Encap, proto: u8) -> Sides {
-        Sides { client, server, encap, proto, flow: None, swapped: false }
+        Sides { client, server, encap, proto, flow: None, swapped: false, swap_at_reply: false }
     }
     /// The key with the real client as client.
     pub fn key(&self) -> FlowKey {
@@ -106,6 +108,7 @@ impl Sides {
     /// Opens a new flow instance for the following packets.
     pub fn open(&mut self, rec: &mut Recorder, rule: ClientRule, l7: Option<&str>) -> FlowId {
         self.swapped = false;
+        self.swap_at_reply = false;
         let id = rec.open_flow(self.key(), rule, l7);
         self.flow = Some(id);
         id
@@ -119,6 +122,7 @@ impl Sides {
         let id = rec.open_flow(key, rule, None);
         self.flow = Some(id);
         self.swapped = true;
+        self.swap_at_reply = rule == ClientRule::SwappedAtReply;
         id
     }
     pub fn close(&mut self, rec: &mut Recorder, end: FlowEnd) {
@@ -132,7 +136,15 @@ impl Sides {
             Dir::S2C => (&self.server, &self.client),
         }
     }
-    fn acct(&self, dir: Dir, payload: usize) -> Acct {
+    fn acct(&mut self, rec: &mut Recorder, dir: Dir, payload: usize) -> Acct {
+        // A packet against the key's direction performs a pending swap before it is counted.
+        if let (true, Some(id)) = (self.swap_at_reply, self.flow) {
+            if (dir == Dir::C2S) == self.swapped {
+                rec.swap_flow_key(id);
+                self.swapped = !self.swapped;
+                self.swap_at_reply = false;
+            }
+        }
         match self.flow {
             None => Acct::NoFlow,
             Some(id) => {
@@ -188,7 +200,8 @@ impl TcpConv {
     /// Builds and records one segment at `ts_ns`.
     pub fn send(&mut self, rec: &mut Recorder, ts_ns: u64, dir: Dir, flags: u8, payload: &[u8]) -> io::Result<()> {
         let f = self.frame(dir, flags, payload);
-        rec.frame(ts_ns, &f, self.sides.acct(dir, payload.len()))
+        let acct = self.sides.acct(rec, dir, payload.len());
+        rec.frame(ts_ns, &f, acct)
     }
 
     /// SYN, SYN+ACK, ACK, `rtt_ns / 2` apart; returns the time of the last one.
@@ -244,7 +257,8 @@ impl UdpConv {
     }
     pub fn send(&mut self, rec: &mut Recorder, ts_ns: u64, dir: Dir, payload: &[u8]) -> io::Result<()> {
         let f = self.frame(dir, payload);
-        rec.frame(ts_ns, &f, self.sides.acct(dir, payload.len()))
+        let acct = self.sides.acct(rec, dir, payload.len());
+        rec.frame(ts_ns, &f, acct)
     }
 }
 
@@ -279,7 +293,8 @@ impl EchoConv {
     }
     pub fn send(&mut self, rec: &mut Recorder, ts_ns: u64, dir: Dir, payload: &[u8]) -> io::Result<()> {
         let f = self.frame(dir, payload);
-        rec.frame(ts_ns, &f, self.sides.acct(dir, payload.len()))
+        let acct = self.sides.acct(rec, dir, payload.len());
+        rec.frame(ts_ns, &f, acct)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::bcast_domains::BcastDomains;
 use crate::config::{EngineConfig, LOCAL_HOST_IDLE_NS, PURGE_FRACTION, PURGE_PERIOD_NS, REMOTE_HOST_IDLE_NS};
-use crate::flow::{marks, other, tcp_flags, Counters, Detection, Flow, FlowScore, NONE};
+use crate::flow::{marks, tcp_flags, Counters, Detection, Flow, FlowScore, NONE};
 use crate::host_counters::SynKind;
 use crate::flow_key::{FlowKey, Side};
 use crate::offload::FlowOffload;
@@ -239,7 +239,6 @@ impl Worker {
             }
             from_client = true;
         }
-        flow.swap_pending = false;
         // A TCP zero window not announced by a RST or FIN segment (ntopng's zero_tcp_window); a header
         // cut short (no flags, no window read) does not count.
         let zw = p.tcp_window == 0 && p.tcp_flags != 0 && p.tcp_flags & (tcp_flags::RST | tcp_flags::FIN) == 0;
@@ -327,15 +326,9 @@ impl Worker {
             }
             s
         };
-        // The client is the side that opened: the sender of the first packet, unless that
-        // packet is a SYN+ACK, whose receiver sent the SYN we did not see.
-        let syn_ack = tcp_flags::SYN | tcp_flags::ACK;
-        let opener_is_sender = p.l4_proto != ipproto::TCP || p.tcp_flags & syn_ack != syn_ack;
-        let (cli, srv, cli_mac, srv_mac, client) = if opener_is_sender {
-            (p.src, p.dst, p.src_mac, p.dst_mac, side)
-        } else {
-            (p.dst, p.src, p.dst_mac, p.src_mac, other(side))
-        };
+        // The client is the sender of the first packet, a SYN+ACK too (ntopng, data_model.md §3.2); its
+        // swap heuristic may turn the sides at the first packet back (`swap_pending`).
+        let (cli, srv, cli_mac, srv_mac, client) = (p.src, p.dst, p.src_mac, p.dst_mac, side);
         let mut overflow = 0;
         let cli_host = host(cli, &mut overflow);
         let srv_host = host(srv, &mut overflow);
@@ -373,7 +366,7 @@ impl Worker {
             extra: None,
             score: FlowScore::default(),
         };
-        flow.swap_pending = opener_is_sender && flow.wants_swap(p.tcp_flags);
+        flow.swap_pending = flow.wants_swap(p.tcp_flags);
         let srv_port = flow.server().1;
         let has_ports = p.src_port != 0 || p.dst_port != 0;
         let round = shared.cfg.host_check_round.load(Ordering::Relaxed);

@@ -13,13 +13,15 @@ use std::net::IpAddr;
 /// Writes the `handshake` scenario, 4 TCP flows between client 198.18.0.81 (ephemeral
 /// ports) and server 198.18.0.82 (port 443):
 /// 1. SYN first: client = SYN sender;
-/// 2. capture starts mid-flow with a server->client data packet: by the first-packet rule
-///    the *server* (port 443) is the flow's client — the key is swapped on purpose;
+/// 2. capture starts mid-flow with a server->client data packet: its sender (port 443) is the
+///    flow's first client, and as 443 is the lower port ntopng's heuristic swaps the sides at the
+///    client's first packet ([`ClientRule::SwappedAtReply`]); the server's first packet stays counted
+///    client-to-server;
 /// 3. capture starts mid-flow with a client->server packet: first-packet rule, real client;
-/// 4. SYN+ACK first: the SYN+ACK's receiver is the client ([`ClientRule::SynAckReceiver`]).
+/// 4. SYN+ACK first: ntopng keeps the SYN+ACK's sender as the client ([`ClientRule::SynAckSender`]).
 pub fn handshake(sink: &mut dyn RecordSink) -> io::Result<Description> {
     let mut rec = Recorder::new("handshake", sink, true);
-    rec.note("client = SYN sender when the SYN is seen; otherwise the sender of the first packet, except that a first SYN+ACK makes its receiver the client");
+    rec.note("client = SYN sender when the SYN is seen; otherwise the sender of the first packet (a first SYN+ACK too), swapped at the first reply when that packet came from the lower port and carried no SYN");
     let cli = |port| Endpoint::new(mac(0x51), IpAddr::V4(v4(0x51)), port);
     let srv = Endpoint::new(mac(0x52), IpAddr::V4(v4(0x52)), 443);
     let rtt = 2 * MS;
@@ -33,7 +35,7 @@ pub fn handshake(sink: &mut dyn RecordSink) -> io::Result<Description> {
     ts += SEC;
 
     let mut b = TcpConv::new(cli(43002), srv.clone(), Encap::none(), 2_000_000, 3_000_000);
-    b.sides.open_swapped(&mut rec, ClientRule::FirstPacket);
+    b.sides.open_swapped(&mut rec, ClientRule::SwappedAtReply);
     b.send(&mut rec, ts, Dir::S2C, PSH | ACK, b"server data seen first")?;
     b.send(&mut rec, ts + rtt / 2, Dir::C2S, ACK, &[])?;
     ts = b.exchange(&mut rec, ts + rtt, rtt, b"client request", b"server response")?;
@@ -49,7 +51,7 @@ pub fn handshake(sink: &mut dyn RecordSink) -> io::Result<Description> {
     // The SYN (seq 6_000_000) was sent before the capture started: the client's next sequence
     // number is already past it.
     let mut d = TcpConv::new(cli(43004), srv, Encap::none(), 6_000_001, 7_000_000);
-    d.sides.open(&mut rec, ClientRule::SynAckReceiver, None);
+    d.sides.open_swapped(&mut rec, ClientRule::SynAckSender);
     d.send(&mut rec, ts, Dir::S2C, SYN | ACK, &[])?;
     d.send(&mut rec, ts + rtt / 2, Dir::C2S, ACK, &[])?;
     ts = d.exchange(&mut rec, ts + rtt, rtt, b"request after syn-ack", b"response")?;
@@ -70,15 +72,22 @@ mod tests {
         let rules: Vec<_> = d.flows.iter().map(|f| f.client_rule).collect();
         assert_eq!(
             rules,
-            vec![ClientRule::SynSender, ClientRule::FirstPacket, ClientRule::FirstPacket, ClientRule::SynAckReceiver]
+            vec![ClientRule::SynSender, ClientRule::SwappedAtReply, ClientRule::FirstPacket, ClientRule::SynAckSender]
         );
-        // Flow 2 is keyed with the server side as client.
-        assert_eq!(d.flows[1].key.client_port, 443);
-        assert_eq!(d.flows[1].key.server_port, 43002);
-        // Its first packet (server data) counts as client-to-server of the swapped key.
-        assert_eq!(d.flows[1].c2s.payload_bytes, 22 + 15);
-        assert_eq!(d.flows[1].s2c.payload_bytes, 14);
-        assert_eq!(d.flows[3].key.client_port, 43004);
+        // Flow 2 ends keyed with the real client: the server's first packet came from the lower port.
+        assert_eq!(d.flows[1].key.client_port, 43002);
+        assert_eq!(d.flows[1].key.server_port, 443);
+        // Its first packet (server data, 22 bytes) stays client-to-server; then the client's request
+        // (14) is client-to-server and the server's response (15) server-to-client.
+        assert_eq!(d.flows[1].c2s.payload_bytes, 22 + 14);
+        assert_eq!(d.flows[1].s2c.payload_bytes, 15);
+        // Hosts count what they sent, whichever side of a flow they ended on.
+        let client = d.hosts.iter().find(|h| h.ip == IpAddr::V4(v4(0x51))).unwrap();
+        let sent_by_client = c.records.iter().filter(|r| r.data[26..30] == v4(0x51).octets()).count() as u64;
+        assert_eq!(client.sent.packets, sent_by_client);
+        // Flow 4: the SYN+ACK's sender stays the client.
+        assert_eq!(d.flows[3].key.client_port, 443);
+        assert_eq!(d.flows[3].key.server_port, 43004);
         assert!(d.flows.iter().all(|f| f.end == FlowEnd::Fin));
         // The SYN+ACK acknowledges the unseen SYN.
         let synack = c
