@@ -1,7 +1,8 @@
 //! Host checks and scores, end to end: the real daemon reads a generated capture (a SYN scan, a SYN flood
-//! and a flow flood: `ntopng_bench::gen::scenarios::host_attacks`), its host check runner (period shortened
-//! with NTOPNG_TEST_HOST_CHECK_PERIOD_MS) engages alerts whose values are the generator's counts, and
-//! releases them into the alert database at the next run; everything is read over HTTP. Scores: on nDPI's
+//! and a flow flood: `ntopng_bench::gen::scenarios::host_attacks`; a FIN scan answered by RSTs and an ICMP
+//! flood: `host_probes`), its host check runner (period shortened with NTOPNG_TEST_HOST_CHECK_PERIOD_MS)
+//! engages alerts whose values are the generator's counts, and releases them into the alert database at
+//! the next run; everything is read over HTTP. Scores: on nDPI's
 //! 1kxun.pcap, each host's score is the sum of its flows' risk scores, computed here from the stored flow
 //! alerts' risk bitmaps and nDPI's per-risk scores.
 
@@ -10,7 +11,7 @@ mod support;
 
 use daemon::{free_port, Auth, Daemon};
 use ntopng_bench::gen::pcap_writer::write_pcap;
-use ntopng_bench::gen::scenarios::{host_attacks, HostAttackParams, HostAttacks};
+use ntopng_bench::gen::scenarios::{host_attacks, host_probes, HostAttackParams, HostAttacks, HostProbeParams};
 use ntopng_bench::gen::MemorySink;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -22,6 +23,12 @@ const SYN_SCAN: i64 = 5;
 const FLOW_FLOOD: i64 = 4;
 const THRESHOLD: u64 = 256;
 const PERIOD_MS: &str = "2500";
+
+const SYN_FLOOD: i64 = 6;
+const FIN_SCAN: i64 = 21;
+const RST_SCAN: i64 = 25;
+const ICMP_FLOOD: i64 = 18;
+const SCAN_DETECTION: i64 = 20;
 
 fn generate(dir: &Path) -> (PathBuf, HostAttacks) {
     let mut sink = MemorySink::default();
@@ -301,5 +308,113 @@ fn scores_sum_the_flows_risk_scores() {
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!((last(0), last(1)), (Some(*c as f64), Some(*s as f64)), "host:score of {ip}");
+    assert!(d.stop());
+}
+
+/// (alert id, ip) -> (value, is_attacker), checking each alert's threshold and score against the registry's.
+fn got_checked(recs: &[Value]) -> BTreeMap<(i64, String), (u64, bool)> {
+    let reg = ntopng_checks::Registry::ntopng();
+    recs.iter()
+        .map(|r| {
+            let id = r["alert_id"].as_i64().unwrap();
+            let def =
+                reg.all().iter().find(|c| c.family == ntopng_checks::Family::Host && c.alert_id as i64 == id).unwrap();
+            let doc: Value = serde_json::from_str(r["json"].as_str().unwrap()).unwrap();
+            assert_eq!(doc["threshold"].as_u64(), def.default_threshold, "{r}");
+            assert_eq!(r["score"].as_i64(), Some(def.score as i64), "{r}");
+            assert_eq!(r["severity"].as_i64(), Some(def.severity().id() as i64), "{r}");
+            let attacker = r["is_attacker"].as_i64() == Some(1);
+            assert_eq!(r["is_victim"].as_i64() == Some(1), !attacker, "{r}");
+            ((id, r["ip"].as_str().unwrap().to_string()), (doc["value"].as_u64().unwrap(), attacker))
+        })
+        .collect()
+}
+
+#[test]
+fn fin_rst_and_icmp_checks_on_generated_probes() {
+    let dir = scratch_dir("host-checks-probes");
+    let mut sink = MemorySink::default();
+    let p = host_probes(&mut sink, &HostProbeParams::default()).unwrap();
+    let cap = dir.join("host_probes.pcap");
+    std::fs::write(&cap, write_pcap(Vec::new(), &sink.records).unwrap()).unwrap();
+    // The generator's counts, through each check's rule: the attacker side first, strictly above.
+    let mut want = BTreeMap::new();
+    let mut side = |id: i64, ip: &std::net::Ipv4Addr, attacker: u64, victim: u64, threshold: u64| {
+        if attacker > threshold {
+            want.insert((id, ip.to_string()), (attacker, true));
+        } else if victim > threshold {
+            want.insert((id, ip.to_string()), (victim, false));
+        }
+    };
+    for (ip, (sent, rcvd)) in &p.fins {
+        side(FIN_SCAN, ip, *sent, *rcvd, THRESHOLD);
+    }
+    for (ip, (sent, rcvd)) in &p.rsts {
+        side(RST_SCAN, ip, *rcvd, *sent, THRESHOLD);
+    }
+    for (ip, (sent, rcvd)) in &p.icmp_per_sec {
+        side(ICMP_FLOOD, ip, *sent as u64, *rcvd as u64, 250);
+    }
+    // By hand: 300 bare FINs from the prober, 300 RSTs back; 400 echo requests in one second, 100 replies.
+    assert_eq!(
+        want,
+        BTreeMap::from([
+            ((FIN_SCAN, "198.18.6.0".into()), (300, true)),
+            ((FIN_SCAN, "198.18.7.0".into()), (300, false)),
+            ((RST_SCAN, "198.18.6.0".into()), (300, true)),
+            ((RST_SCAN, "198.18.7.0".into()), (300, false)),
+            ((ICMP_FLOOD, "198.18.8.0".into()), (400, true)),
+            ((ICMP_FLOOD, "198.18.9.0".into()), (400, false)),
+        ])
+    );
+    // The SYN-based checks on too: no SYN in this capture, so they raise nothing.
+    let mut d =
+        start("host-checks-probes", &cap, &["fin_scan", "rst_scan", "icmp_flood", "scan_detection", "syn_flood"]);
+    let engaged = wait_for(&d, "engaged", want.len());
+    assert_eq!(got_checked(&engaged), want);
+    assert!(engaged.iter().any(|r| r.to_string().contains("ICMP flood")), "{engaged:#?}");
+    assert!(d.stop());
+}
+
+#[test]
+fn syn_flood_and_scan_detection_on_generated_attacks() {
+    let dir = scratch_dir("host-checks-gen-synflood");
+    let (cap, a) = generate(&dir);
+    // Every SYN of host_attacks opens its own flow and every SYN-ACK is its flow's first: incomplete flows
+    // are SYNs sent minus SYN-ACKs received, and SYNs per second are new TCP flows per second.
+    let mut want = BTreeMap::new();
+    for (ip, c) in &a.syn {
+        let incomplete = c.syn_sent - c.synack_rcvd;
+        if incomplete > 32 {
+            want.insert((SCAN_DETECTION, ip.to_string()), (incomplete, true));
+        }
+    }
+    for ip in [a.scanner, a.scan_target, a.flooder, a.flood_victim] {
+        let (cli, srv) = a.new_flows_of(ip);
+        if cli as u64 > THRESHOLD {
+            want.insert((SYN_FLOOD, ip.to_string()), (cli as u64, true));
+        } else if srv as u64 > THRESHOLD {
+            want.insert((SYN_FLOOD, ip.to_string()), (srv as u64, false));
+        }
+    }
+    // By hand: the scanner left 280 of its 300 flows unanswered, the flooder 500 of 600; the flood's 600
+    // SYNs fall in one second (sent by the flooder, received by the victim); the scan's 100 per second do not count.
+    assert_eq!(
+        want,
+        BTreeMap::from([
+            ((SCAN_DETECTION, "198.18.1.0".into()), (280, true)),
+            ((SCAN_DETECTION, "198.18.3.0".into()), (500, true)),
+            ((SYN_FLOOD, "198.18.3.0".into()), (600, true)),
+            ((SYN_FLOOD, "198.18.4.0".into()), (600, false)),
+        ])
+    );
+    let mut d = start("host-checks-synflood", &cap, &["syn_flood", "scan_detection"]);
+    let engaged = wait_for(&d, "engaged", want.len());
+    assert_eq!(got_checked(&engaged), want);
+    let victim = engaged.iter().find(|r| r["ip"] == "198.18.4.0").unwrap().to_string();
+    assert!(
+        victim.contains("SYN flood") && victim.contains("198.18.4.0") && victim.contains("600 SYN/sec"),
+        "{victim}"
+    );
     assert!(d.stop());
 }
