@@ -8,6 +8,10 @@
 //! * dns_contacts.pcap / ntp_contacts.pcap: 192.168.2.222 asks 10 DNS / 12 NTP servers: `dns_contacts` /
 //!   `ntp_contacts` engaged on it, their values the distinct servers it sent queries to.
 //!
+//! * synscan.pcap (nmap from 172.16.0.8 against 64.13.134.52): `scan_detection` engaged on the scanner as
+//!   attacker, its value the TCP connections it opened with a SYN that never got a SYN-ACK (nmap repeats
+//!   SYNs to a port: a connection is the 4-tuple, as a flow is); `rst_scan`, on too, stays quiet (15 RSTs).
+//!
 //! A check left off raises nothing: on synflood.pcap with only `syn_scan` on, no `syn_flood` alert.
 //! Each test prints SKIP when the shared captures are absent.
 
@@ -26,6 +30,8 @@ const SYN_FLOOD: i64 = 6;
 const SYN_SCAN: i64 = 5;
 const DNS_CONTACTS: i64 = 2;
 const NTP_CONTACTS: i64 = 3;
+const SCAN_DETECTION: i64 = 20;
+const RST_SCAN: i64 = 25;
 
 /// One IP packet of a capture, as this test reads it (Ethernet, optional 802.1Q, IPv4/IPv6, TCP/UDP).
 struct Pkt {
@@ -33,6 +39,7 @@ struct Pkt {
     src: IpAddr,
     dst: IpAddr,
     proto: u8,
+    src_port: u16,
     dst_port: u16,
     tcp_flags: u8,
 }
@@ -78,12 +85,12 @@ fn read_pcap(path: &Path) -> Vec<Pkt> {
             }
             _ => continue,
         };
-        let (dst_port, tcp_flags) = match proto {
-            6 if f.len() >= l4 + 14 => (u16be(f, l4 + 2), f[l4 + 13]),
-            17 if f.len() >= l4 + 4 => (u16be(f, l4 + 2), 0),
-            _ => (0, 0),
+        let (src_port, dst_port, tcp_flags) = match proto {
+            6 if f.len() >= l4 + 14 => (u16be(f, l4), u16be(f, l4 + 2), f[l4 + 13]),
+            17 if f.len() >= l4 + 4 => (u16be(f, l4), u16be(f, l4 + 2), 0),
+            _ => (0, 0, 0),
         };
-        out.push(Pkt { ts_sec, src, dst, proto, dst_port, tcp_flags });
+        out.push(Pkt { ts_sec, src, dst, proto, src_port, dst_port, tcp_flags });
     }
     out
 }
@@ -252,4 +259,46 @@ fn dns_contacts_on_dns_contacts_pcap() {
 #[test]
 fn ntp_contacts_on_ntp_contacts_pcap() {
     contacts_case("ntp_contacts.pcap", "ntp_contacts", NTP_CONTACTS, 123, 12);
+}
+
+#[test]
+fn scan_detection_on_synscan_pcap() {
+    let Some(pcaps) = shared_pcaps("scan_detection on ntopng-e2e/synscan.pcap") else { return };
+    let cap = e2e(&pcaps, "synscan.pcap");
+    let scanner: IpAddr = "172.16.0.8".parse().unwrap();
+    // By reading the capture: connections (4-tuples, either direction) whose first packet is the scanner's
+    // SYN, and those of them answered by a SYN-ACK; RSTs the scanner received.
+    type Conn = ((IpAddr, u16), (IpAddr, u16));
+    let mut first: BTreeMap<Conn, (IpAddr, u8)> = BTreeMap::new();
+    let mut answered: BTreeSet<Conn> = BTreeSet::new();
+    let mut rsts = 0u64;
+    for p in read_pcap(&cap).into_iter().filter(|p| p.proto == 6) {
+        let (a, b) = ((p.src, p.src_port), (p.dst, p.dst_port));
+        let conn = if a < b { (a, b) } else { (b, a) };
+        first.entry(conn).or_insert((p.src, p.tcp_flags));
+        if p.dst == scanner && p.tcp_flags & 0x12 == 0x12 {
+            answered.insert(conn);
+        }
+        if p.dst == scanner && p.tcp_flags & 0x04 != 0 {
+            rsts += 1;
+        }
+    }
+    let opened: BTreeSet<Conn> =
+        first.iter().filter(|(_, (src, flags))| *src == scanner && flags & 0x12 == 0x02).map(|(c, _)| *c).collect();
+    let incomplete = opened.difference(&answered).count() as u64;
+    // 1994 ports probed (5982 SYNs), 3 open (SYN-ACK), 15 refused with RST: far above 32, far below 256.
+    assert_eq!((opened.len(), incomplete, rsts), (1994, 1991, 15));
+
+    let mut d = start("host-e2e-synscan", &cap, "172.16.0.0/16", &["scan_detection", "rst_scan"]);
+    let recs = wait_engaged(&d, SCAN_DETECTION);
+    let got = alert_of(&recs, SCAN_DETECTION);
+    assert_eq!(got.len(), 1, "{got:#?}");
+    let ((ip, value, threshold, attacker, score, severity), rec) = &got[0];
+    assert_eq!(
+        (ip.as_str(), *value, *threshold, *attacker, *score, *severity),
+        ("172.16.0.8", incomplete, 32, true, 100, 5),
+        "score 100 → error: {rec}"
+    );
+    assert!(alert_of(&recs, RST_SCAN).is_empty(), "{recs:#?}");
+    assert!(d.stop());
 }
