@@ -418,3 +418,54 @@ fn syn_flood_and_scan_detection_on_generated_attacks() {
     );
     assert!(d.stop());
 }
+
+/// SMTP sessions from `client` to each server (port 25), 100 ms apart: handshake, banner, EHLO, QUIT.
+fn smtp_sessions(sink: &mut MemorySink, t0: u64, client: u32, servers: &[u32]) {
+    use ntopng_bench::gen::addr::{mac, v4};
+    use ntopng_bench::gen::builder::tcp_flags::{ACK, PSH, SYN};
+    use ntopng_bench::gen::builder::{Ipv4, PacketBuilder, Tcp};
+    use ntopng_bench::gen::pcap_writer::RecordSink;
+    const MS: u64 = 1_000_000;
+    for (i, &srv) in servers.iter().enumerate() {
+        let ts = t0 + i as u64 * 100 * MS;
+        let cport = 30000 + i as u16;
+        let mut seg = |n: u64, from_client: bool, flags: u8, seq: u32, ack: u32, payload: &[u8]| {
+            let (s, d, sp, dp) = if from_client { (client, srv, cport, 25) } else { (srv, client, 25, cport) };
+            let frame = PacketBuilder::ethernet(mac(s), mac(d))
+                .ipv4(Ipv4::new(v4(s), v4(d)))
+                .tcp(Tcp::new(sp, dp).flags(flags).seq(seq).ack(ack))
+                .payload(payload)
+                .build();
+            sink.write_frame(ts + n * MS, &frame).unwrap();
+        };
+        let banner = b"220 mx.example.org ESMTP ready\r\n";
+        let ehlo = b"EHLO client.example.com\r\n";
+        let hello = b"250-mx.example.org\r\n250 HELP\r\n";
+        seg(0, true, SYN, 1000, 0, b"");
+        seg(1, false, SYN | ACK, 5000, 1001, b"");
+        seg(2, true, ACK, 1001, 5001, b"");
+        seg(3, false, PSH | ACK, 5001, 1001, banner);
+        seg(4, true, PSH | ACK, 1001, 5001 + banner.len() as u32, ehlo);
+        seg(5, false, PSH | ACK, 5001 + banner.len() as u32, 1001 + ehlo.len() as u32, hello);
+        seg(6, true, PSH | ACK, 1001 + ehlo.len() as u32, 5001 + (banner.len() + hello.len()) as u32, b"QUIT\r\n");
+    }
+}
+
+#[test]
+fn smtp_contacts_on_generated_sessions() {
+    let dir = scratch_dir("host-checks-smtp");
+    let mut sink = MemorySink::default();
+    let t0 = 1_704_067_200 * 1_000_000_000u64;
+    // 198.18.16.1 talks to 6 SMTP servers (above the default threshold 5), 198.18.16.2 to 5 (not above).
+    let servers: Vec<u32> = (0..6).map(|i| 0x1100 + i).collect();
+    smtp_sessions(&mut sink, t0, 0x1001, &servers);
+    smtp_sessions(&mut sink, t0 + 5_000_000_000, 0x1002, &servers[..5]);
+    let cap = dir.join("smtp.pcap");
+    std::fs::write(&cap, write_pcap(Vec::new(), &sink.records).unwrap()).unwrap();
+    // dns_contacts on too: no DNS here, nothing raised.
+    let mut d = start("host-checks-smtp", &cap, &["smtp_contacts", "dns_contacts"]);
+    let engaged = wait_for(&d, "engaged", 1);
+    assert_eq!(got_checked(&engaged), BTreeMap::from([((1, "198.18.16.1".to_string()), (6, true))]));
+    assert!(engaged[0].to_string().contains("6 distinct SMTP servers"), "{engaged:#?}");
+    assert!(d.stop());
+}
