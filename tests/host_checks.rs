@@ -469,3 +469,46 @@ fn smtp_contacts_on_generated_sessions() {
     assert!(engaged[0].to_string().contains("6 distinct SMTP servers"), "{engaged:#?}");
     assert!(d.stop());
 }
+
+/// One DNS query (A? example.com) from `cli` to `srv`:53 and its answer.
+fn dns_exchange(sink: &mut MemorySink, ts: u64, cli: u32, cport: u16, srv: u32) {
+    use ntopng_bench::gen::addr::{mac, v4};
+    use ntopng_bench::gen::builder::{Ipv4, PacketBuilder, Udp};
+    use ntopng_bench::gen::pcap_writer::RecordSink;
+    let mut query = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+    query.extend_from_slice(b"\x07example\x03com\x00\x00\x01\x00\x01");
+    let mut answer = query.clone();
+    answer[2] = 0x81;
+    answer[3] = 0x80;
+    for (ts, s, d, sp, dp, payload) in
+        [(ts, cli, srv, cport, 53, &query), (ts + 1_000_000, srv, cli, 53, cport, &answer)]
+    {
+        let frame = PacketBuilder::ethernet(mac(s), mac(d))
+            .ipv4(Ipv4::new(v4(s), v4(d)))
+            .udp(Udp::new(sp, dp))
+            .payload(payload)
+            .build();
+        sink.write_frame(ts, &frame).unwrap();
+    }
+}
+
+#[test]
+fn dns_contacts_skips_dns_servers() {
+    let dir = scratch_dir("host-checks-dns");
+    let mut sink = MemorySink::default();
+    let t0 = 1_704_067_200 * 1_000_000_000u64;
+    const SEC: u64 = 1_000_000_000;
+    // A resolver (198.18.32.1) asked by a client, forwarding to 7 upstream servers; a workstation
+    // (198.18.32.2) asking the same 7 servers itself.
+    dns_exchange(&mut sink, t0, 0x2003, 40000, 0x2001);
+    for i in 0..7u32 {
+        dns_exchange(&mut sink, t0 + (1 + i as u64) * SEC / 10, 0x2001, 41000 + i as u16, 0x2100 + i);
+        dns_exchange(&mut sink, t0 + SEC + (1 + i as u64) * SEC / 10, 0x2002, 42000 + i as u16, 0x2100 + i);
+    }
+    let cap = dir.join("dns.pcap");
+    std::fs::write(&cap, write_pcap(Vec::new(), &sink.records).unwrap()).unwrap();
+    let mut d = start("host-checks-dns", &cap, &["dns_contacts"]);
+    let engaged = wait_for(&d, "engaged", 1);
+    assert_eq!(got_checked(&engaged), BTreeMap::from([((2, "198.18.32.2".to_string()), (7, true))]));
+    assert!(d.stop());
+}

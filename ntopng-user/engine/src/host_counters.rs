@@ -187,7 +187,7 @@ impl ServerKind {
 }
 
 /// The distinct DNS, NTP and SMTP servers a host contacted as client since the host check runner's
-/// current round began (ntopng's server contacts), and whether the host answered DNS itself. Allocated
+/// current round began (ntopng's server contacts), and whether the host served DNS itself. Allocated
 /// at the host's first such flow (hosts that never use these protocols keep a `None`); updated once per
 /// classified flow.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -195,7 +195,7 @@ pub struct ServerContacts {
     pub round: u32,
     /// By [`ServerKind`]; each capped at [`CONTACTS_CAP`] addresses.
     pub servers: [HashSet<Addr>; 3],
-    /// The host answered a DNS flow as its server (ever, not per round).
+    /// The host was the server of a DNS flow (ever, not per round).
     pub dns_server: bool,
 }
 

@@ -614,7 +614,8 @@ fn score_classified(shared: &Shared, hosts: &mut HostTable, flow: &mut Flow, c: 
 }
 
 /// The classified-flow hook of the server contact checks (once per flow): the client contacted a DNS,
-/// NTP or SMTP server; a server that answered a DNS flow is marked as a DNS server.
+/// NTP or SMTP server; the server of a DNS flow is marked as a DNS server (nDPI often classifies DNS on
+/// the query, before any answer, so being asked is what counts).
 #[inline]
 fn count_contacts(shared: &Shared, hosts: &mut HostTable, flow: &Flow, c: &ndpi::Classification) {
     let Some(kind) = ServerKind::of(c.master_protocol, c.app_protocol) else { return };
@@ -623,7 +624,7 @@ fn count_contacts(shared: &Shared, hosts: &mut HostTable, flow: &Flow, c: &ndpi:
     if let Some(h) = hosts.get_mut(flow.cli_host) {
         h.contacts.get_or_insert_with(Box::<ServerContacts>::default).contacted(round, kind, server);
     }
-    if kind == ServerKind::Dns && flow.srv2cli.packets > 0 {
+    if kind == ServerKind::Dns {
         if let Some(h) = hosts.get_mut(flow.srv_host) {
             h.contacts.get_or_insert_with(Box::<ServerContacts>::default).dns_server = true;
         }

@@ -1,6 +1,6 @@
 //! `dns_contacts` (host alert 2): distinct DNS servers the host contacted as client since the previous
-//! run (each flow classified as DNS counts its server once), above the threshold. A host that answered DNS itself
-//! (a DNS server: its forwarding looks like contacts) is not checked.
+//! run (each flow classified as DNS counts its server once), above the threshold. A host that was the
+//! server of a DNS flow (a resolver: its forwarding looks like contacts) is not checked.
 
 use super::{contacts, Hit, HostWindow};
 

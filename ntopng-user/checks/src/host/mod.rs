@@ -57,7 +57,7 @@ pub struct HostWindow {
     pub dns_servers: u32,
     pub ntp_servers: u32,
     pub smtp_servers: u32,
-    /// The host answered DNS itself (ever).
+    /// The host was the server of a DNS flow (ever).
     pub dns_server: bool,
 }
 
