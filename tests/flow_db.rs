@@ -227,8 +227,12 @@ fn stored_flows_equal_the_dump_and_answer_queries() {
              print('flows', sum(int(x['bytes']) for x in r), len(r))\n\
              t = h.get_topk_flows({b}, {e}, 3, None)\n\
              assert isinstance(t, list) and len(t) == 3, t\n\
-             print('topk', t[0]['BYTES'])\n",
-            url = d.url("")
+             print('topk', t[0]['BYTES'])\n\
+             for host in [None, '{host}']:\n\
+             \x20   for c in h.get_top_conversations({b}, {e}, host):\n\
+             \x20       print('conv', host, c['cli_ip']['ip'], c['srv_ip']['ip'], c['bytes'])\n",
+            url = d.url(""),
+            host = CONV_HOST
         );
         let out = Command::new(&py).args(["-c", &script]).output().unwrap();
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -240,9 +244,33 @@ fn stored_flows_equal_the_dump_and_answer_queries() {
             .map(|f| f["server"]["ip"].as_str().unwrap())
             .collect::<std::collections::BTreeSet<_>>();
         assert!(text.contains(&format!("flows {v4_bytes} {}", dsts.len().min(100))), "{text}");
+        // get_top_conversations (historical_db_search.lua, preset top_conversations): the ten client/server
+        // pairs with the most bytes, largest first, over all flows and for one host (either side).
+        let mut pairs: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for f in &flows {
+            let ip = |s: &str| f[s]["ip"].as_str().unwrap().to_string();
+            *pairs.entry((ip("client"), ip("server"))).or_default() += num(&f["bytes"]);
+        }
+        for host in [None, Some(CONV_HOST)] {
+            let mut want: Vec<(u64, &(String, String))> =
+                pairs.iter().filter(|(k, _)| host.is_none_or(|h| k.0 == h || k.1 == h)).map(|(k, v)| (*v, k)).collect();
+            want.sort_by(|a, b| b.0.cmp(&a.0));
+            let label = host.unwrap_or("None");
+            let got: Vec<u64> = text
+                .lines()
+                .filter(|l| l.starts_with(&format!("conv {label} ")))
+                .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+                .collect();
+            assert_eq!(got, want.iter().take(10).map(|w| w.0).collect::<Vec<_>>(), "{label}: {text}");
+            let first = format!("conv {label} {} {} {}", want[0].1 .0, want[0].1 .1, want[0].0);
+            assert!(text.contains(&first), "{first}: {text}");
+        }
     }
     assert!(d.stop());
 }
+
+/// A local host of test_01.pcap whose conversations the Python client asks for.
+const CONV_HOST: &str = "192.168.1.93";
 
 /// The venv of tests/python_client.rs (target/py-venv), if it can be made.
 fn python_client() -> Option<PathBuf> {

@@ -12,21 +12,12 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
-use support::{scratch_dir, shared_pcaps};
+use support::{percent_encode, scratch_dir, shared_pcaps};
 
 const ENDPOINT: &str = "/lua/rest/v2/get/alert/list/alerts.lua";
 
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn query(pairs: &[(&str, &str)]) -> String {
-    let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect();
+    let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect();
     format!("{ENDPOINT}?{}", q.join("&"))
 }
 

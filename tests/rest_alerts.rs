@@ -166,6 +166,10 @@ fn disabling_a_check_over_rest_stops_its_alerts() {
     assert_eq!(rsp["success"], false, "{rsp}");
     let r = d.get("/lua/rest/v2/enable/check.lua?check_subdir=bogus&script_key=ndpi_numeric_ip_host", &a);
     assert_eq!((r.status, r.json().unwrap()["rc_str"].as_str().map(str::to_string)), (400, Some("INVALID_ARGUMENTS".into())));
+    // The flows end at shutdown, and the flow-end checks (on by default) store rows that carry the
+    // flow's classification alerts as configured then: let the writer read the new configuration
+    // (within a second) first, so that those rows have no alert 43.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
     assert!(d.stop());
 
     // Same data directory: the first run's alerts are still there, and the new run stores the other
@@ -176,4 +180,150 @@ fn disabling_a_check_over_rest_stops_its_alerts() {
     let (_, whole) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&status=any", &a);
     assert!(whole["recordsFiltered"].as_u64().unwrap() > 16, "{whole}");
     assert!(d.stop());
+}
+
+/// The flows of a `-F jsonl` dump whose master or application protocol is nDPI's DNS and whose server is
+/// unicast, as (client, server) "ip:port" pairs.
+fn unicast_dns_flows(dump: &[Value]) -> BTreeSet<(String, String)> {
+    const DNS: u64 = 5;
+    dump.iter()
+        .filter(|f| f["protocol"]["l7_master_id"] == DNS || f["protocol"]["l7_app_id"] == DNS)
+        .filter(|f| {
+            let ip: std::net::IpAddr = f["server"]["ip"].as_str().unwrap().parse().unwrap();
+            !ip.is_multicast() && ip != std::net::IpAddr::from([255, 255, 255, 255])
+        })
+        .map(|f| {
+            let end = |s: &str| format!("{}:{}", f[s]["ip"].as_str().unwrap(), f[s]["port"]);
+            (end("client"), end("server"))
+        })
+        .collect()
+}
+
+/// ntopng's end-to-end tests configure checks with `/lua/toggle_all_checks.lua` in their pre-script (which
+/// also turns on checks that are off by default) and `/lua/edit_check_config.lua`; `get/checks/config.lua`
+/// exports the result. On test_01.pcap, every unicast DNS flow of the dump then carries the
+/// `unexpected_dns` alert (33, no DNS server configured), and the configuration reads back as set.
+#[test]
+fn toggle_all_and_edit_check_config_as_ntopng_tests_do() {
+    let Some(pcaps) = shared_pcaps("toggle_all_checks.lua on ntopng-e2e/test_01.pcap") else { return };
+    let cap = pcaps.join("ntopng-e2e/test_01.pcap");
+    let dir = scratch_dir("toggle-all");
+    let dump_path = dir.join("flows.jsonl");
+    let port = daemon::free_port();
+    let pre = format!("curl -sf 'http://127.0.0.1:{port}/lua/toggle_all_checks.lua?action=enable'");
+    let spec = format!("jsonl;{}", dump_path.display());
+    let args =
+        ["-i", cap.to_str().unwrap(), "-m", "192.168.1.0/24", "--disable-login=1", "-F", &spec, "--test-script-pre", &pre];
+    let mut d = Daemon::start_on(port, &args, &dir.join("data"), &[]);
+    d.wait_capture_read();
+    let a = Auth::None;
+
+    // Every check of every subdir is on, the default-off ones too.
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/get/checks/config.lua", &a);
+    let config = rsp["0"]["config"].as_object().expect("config");
+    let registry = Registry::ntopng();
+    for subdir in ["flow", "host"] {
+        let checks = config[subdir].as_object().unwrap();
+        assert_eq!(checks.len(), registry.all().iter().filter(|c| c.family.subdir() == subdir).count());
+        for (key, hooks) in checks {
+            for (hook, h) in hooks.as_object().unwrap() {
+                assert_eq!(h["enabled"], true, "{subdir}/{key}/{hook}");
+            }
+        }
+    }
+    assert!(config["flow"]["unexpected_dns"].is_object());
+
+    // unexpected_dns on exactly the unicast DNS flows of the same run (the flows are dumped at shutdown).
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/get/flow/alert/list.lua?ifid=0&format=json&status=any&length=1000", &a);
+    let alerted: BTreeSet<(String, String)> = rsp["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            let doc: Value = serde_json::from_str(r["json"].as_str().unwrap()).unwrap();
+            doc["alerts"].as_array().unwrap().iter().any(|x| x["alert_id"] == 33)
+        })
+        .map(|r| {
+            // The plain (format=json) record: the table's columns.
+            let end = |ip: &str, port: &str| format!("{}:{}", r[ip].as_str().unwrap(), r[port]);
+            (end("cli_ip", "cli_port"), end("srv_ip", "srv_port"))
+        })
+        .collect();
+
+    // get/alert/top.lua (the Python client's get_alerts_stats) against the stored rows of the lists.
+    let (hosts, _) = d.rest_ok("/lua/rest/v2/get/host/alert/list.lua?ifid=0&format=json&status=historical", &a);
+    assert_eq!(hosts["records"].as_array().unwrap().len(), 0, "no host alert is stored this early");
+    let mut per_type: BTreeMap<i64, (u64, i64)> = BTreeMap::new();
+    for r in rsp["records"].as_array().unwrap() {
+        let e = per_type.entry(r["alert_id"].as_i64().unwrap()).or_default();
+        e.0 += 1;
+        e.1 = e.1.max(r["severity"].as_i64().unwrap());
+    }
+    let total: u64 = per_type.values().map(|v| v.0).sum();
+    let mut by_count: Vec<(i64, u64)> = per_type.iter().map(|(id, v)| (*id, v.0)).collect();
+    by_count.sort_by_key(|(id, n)| (std::cmp::Reverse(*n), *id));
+    let mut by_sev: Vec<(i64, i64, u64)> = per_type.iter().map(|(id, v)| (*id, v.1, v.0)).collect();
+    by_sev.sort_by_key(|(id, sev, n)| (std::cmp::Reverse(*sev), std::cmp::Reverse(*n), *id));
+    let (top, _) = d.rest_ok("/lua/rest/v2/get/alert/top.lua?ifid=0&epoch_begin=0&epoch_end=2000000000", &a);
+    assert_eq!(top[0]["name"], "top_alerts_by_count");
+    let got: Vec<(i64, u64)> = top[0]["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["value"].as_i64().unwrap(), v["count"].as_u64().unwrap()))
+        .collect();
+    let want: Vec<(i64, u64)> = by_count.iter().take(10).map(|(id, n)| (*id, n * 100 / total)).collect();
+    assert_eq!(got, want);
+    assert_eq!(top[1]["name"], "top_alerts_by_severity");
+    let got: Vec<(i64, String)> = top[1]["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["value"].as_i64().unwrap(), v["severity"].as_str().unwrap().to_string()))
+        .collect();
+    let want: Vec<(i64, String)> = by_sev.iter().take(10).map(|(id, sev, _)| (*id, sev.to_string())).collect();
+    assert_eq!(got, want);
+    for v in top[0]["value"].as_array().unwrap().iter().chain(top[1]["value"].as_array().unwrap()) {
+        let (label, title) = (v["label"].as_str().unwrap(), v["title"].as_str().unwrap());
+        assert!(label.chars().count() <= 25 && title.starts_with(label.trim_end_matches('…')), "{v}");
+    }
+    assert!(per_type.len() > 1, "{per_type:?}");
+
+    // edit_check_config: a valid configuration is stored as given, a bad one is refused and changes nothing,
+    // a missing parameter prints nothing.
+    let conf = r#"{"all":{"enabled":false,"script_conf":{"items":["192.168.1.1"]}}}"#;
+    let form = format!("check_subdir=flow&script_key=unexpected_dns&JSON={}", support::percent_encode(conf));
+    let r = d.post_form("/lua/edit_check_config.lua", &a, &form);
+    assert_eq!(r.json().unwrap(), serde_json::json!({"success": true}), "{}", r.body);
+    let bad = support::percent_encode(r#"{"all":{"enabled":"yes"}}"#);
+    let r = d.post_form("/lua/edit_check_config.lua", &a, &format!("check_subdir=flow&script_key=unexpected_dns&JSON={bad}"));
+    assert_eq!(r.json().unwrap()["success"], false, "{}", r.body);
+    let r = d.post_form("/lua/edit_check_config.lua", &a, &format!("check_subdir=flow&script_key=no_such_check&JSON={}", support::percent_encode(conf)));
+    assert_eq!(r.json().unwrap()["success"], false, "{}", r.body);
+    let r = d.get("/lua/edit_check_config.lua?check_subdir=flow&script_key=unexpected_dns", &a);
+    assert_eq!(r.body.trim(), "");
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/get/checks/config.lua", &a);
+    let stored = &rsp["0"]["config"]["flow"]["unexpected_dns"]["all"];
+    assert_eq!((stored["enabled"].clone(), stored["script_conf"]["items"].clone()), (Value::Bool(false), serde_json::json!(["192.168.1.1"])));
+    // toggle_all_checks: disable one subdir; an unknown subdir is an error.
+    let r = d.get("/lua/toggle_all_checks.lua?action=disable&check_subdir=host", &a);
+    assert_eq!(r.json().unwrap(), serde_json::json!({"success": true}));
+    let r = d.get("/lua/toggle_all_checks.lua?action=disable&check_subdir=bogus", &a);
+    assert!(r.json().unwrap()["error"].is_string(), "{}", r.body);
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/get/checks/config.lua", &a);
+    for (key, hooks) in rsp["0"]["config"]["host"].as_object().unwrap() {
+        for (_, h) in hooks.as_object().unwrap() {
+            assert_eq!(h["enabled"], false, "host/{key}");
+        }
+    }
+    assert_eq!(rsp["0"]["config"]["flow"]["ndpi_numeric_ip_host"]["all"]["enabled"], true);
+    let r = d.get("/lua/rest/v2/get/checks/config.lua?download=1", &a);
+    assert!(r.json().unwrap()["0"]["config"].is_object(), "{}", r.body);
+    assert!(d.stop());
+
+    let dump: Vec<Value> =
+        std::fs::read_to_string(&dump_path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let expected = unicast_dns_flows(&dump);
+    assert!(!expected.is_empty());
+    assert_eq!(alerted, expected);
 }

@@ -15,3 +15,4 @@ bash bench/run-rest.sh --smoke
 bash bench/run-checks.sh --smoke
 bash bench/run-tsdb.sh --smoke
 bash bench/run-flowchecks.sh --smoke
+bash bench/run-flowstore.sh --smoke

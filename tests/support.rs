@@ -41,6 +41,16 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// `s` as a form or query value (RFC 3986 unreserved characters kept).
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 pub fn scratch_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ntopng-test-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&d).expect("scratch dir");

@@ -97,6 +97,7 @@ fn c_key_fill_equals_engine_flow_key_of() {
             dst_port: if tcp_udp { port(&mut rng) } else { 0 },
             tcp_flags: 0,
             tcp_seq: 0,
+            tcp_window: 0,
             dscp: 0,
             payload_len: 0,
             first_fragment: false,

@@ -63,6 +63,11 @@ impl Pcap {
         self.buf.extend_from_slice(&f);
     }
 
+    /// An IPv4 packet of protocol `proto` carrying `l4` (ICMP and the like).
+    pub fn ip(&mut self, t_us: u64, src: Ipv4Addr, dst: Ipv4Addr, proto: u8, l4: &[u8]) {
+        self.frame(t_us, src, dst, proto, l4);
+    }
+
     pub fn udp(&mut self, t_us: u64, src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), payload: &[u8]) {
         let mut l4 = Vec::new();
         l4.extend_from_slice(&src.1.to_be_bytes());
@@ -84,13 +89,29 @@ impl Pcap {
         flags: u8,
         payload: &[u8],
     ) {
+        self.tcp_win(t_us, src, dst, seq, ack, flags, 65535, payload);
+    }
+
+    /// A TCP segment announcing receive window `window`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn tcp_win(
+        &mut self,
+        t_us: u64,
+        src: (Ipv4Addr, u16),
+        dst: (Ipv4Addr, u16),
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        window: u16,
+        payload: &[u8],
+    ) {
         let mut l4 = Vec::new();
         l4.extend_from_slice(&src.1.to_be_bytes());
         l4.extend_from_slice(&dst.1.to_be_bytes());
         l4.extend_from_slice(&seq.to_be_bytes());
         l4.extend_from_slice(&ack.to_be_bytes());
         l4.extend_from_slice(&[0x50, flags]);
-        l4.extend_from_slice(&65535u16.to_be_bytes());
+        l4.extend_from_slice(&window.to_be_bytes());
         l4.extend_from_slice(&[0, 0, 0, 0]);
         l4.extend_from_slice(payload);
         self.frame(t_us, src.0, dst.0, 6, &l4);

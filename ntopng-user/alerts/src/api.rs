@@ -2,7 +2,7 @@
 //! from the store: what the daemon's Lua binding hands to the REST scripts as JSON.
 
 use crate::request::{AlertRequest, StatusFilter};
-use crate::store::{AlertStore, CounterKind, StoreError};
+use crate::store::{AlertStore, CounterKind, StoreError, TopAlertType};
 use ntopng_checks::{Checks, Family, Severity};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -17,6 +17,8 @@ pub enum AlertOp {
     Delete,
     /// `get/alert/list/alerts.lua`: clauses over one family's table.
     Query,
+    /// `get/alert/top.lua`: the most frequent and the most severe alert types of every family.
+    Top,
 }
 
 impl AlertOp {
@@ -28,6 +30,7 @@ impl AlertOp {
             "acknowledge" => AlertOp::Acknowledge,
             "delete" => AlertOp::Delete,
             "query" => AlertOp::Query,
+            "top" => AlertOp::Top,
             _ => return None,
         })
     }
@@ -47,6 +50,19 @@ impl From<StoreError> for ApiError {
             StoreError::Request(r) => ApiError::InvalidArgs(r.0),
             e => ApiError::Internal(e.to_string()),
         }
+    }
+}
+
+/// Items of each `get/alert/top.lua` list, and the length of their labels (ntopng's `max_ui_strlen`).
+const TOP_ALERTS: usize = 10;
+const TOP_LABEL_CHARS: usize = 24;
+
+/// `s` cut to `max` characters, an ellipsis marking the cut.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        s.chars().take(max).chain(std::iter::once('…')).collect()
     }
 }
 
@@ -133,6 +149,44 @@ pub fn answer(
             Ok(json!({"changed": store.delete(&req)?}))
         }
         AlertOp::Query => crate::clause_query::answer(store, params),
+        AlertOp::Top => {
+            let mut p = params.clone();
+            p.insert("status".into(), "any".into());
+            let req = AlertRequest::parse(Family::Flow, &p).map_err(|e| ApiError::InvalidArgs(e.0))?;
+            let top = store.top_alert_types(&req, TOP_ALERTS)?;
+            let item = |t: &TopAlertType| {
+                let title = family_of_entity(t.entity_id)
+                    .and_then(|f| checks.registry().alert_name(f, t.alert_id as u16))
+                    .map_or_else(|| t.alert_id.to_string(), str::to_string);
+                json!({"key": "alert_id", "value": t.alert_id, "label": shorten(&title, TOP_LABEL_CHARS), "title": title})
+            };
+            let by_count: Vec<Value> = top
+                .by_count
+                .iter()
+                .map(|t| {
+                    let mut v = item(t);
+                    // A percentage of every stored alert, rounded down (ntopng's "count").
+                    v["count"] = json!((t.count * 100).checked_div(top.total).unwrap_or(0));
+                    v
+                })
+                .collect();
+            let by_severity: Vec<Value> = top
+                .by_severity
+                .iter()
+                .map(|t| {
+                    let mut v = item(t);
+                    v["severity"] = json!(t.severity.to_string());
+                    v["severity_label"] = json!(Severity::from_id(t.severity).map_or("Unknown", |s| s.title()));
+                    v
+                })
+                .collect();
+            Ok(json!([
+                {"name": "top_alerts_by_count", "label": "Top Alerts by Count",
+                 "tooltip": "The alert types raised most often", "value": by_count},
+                {"name": "top_alerts_by_severity", "label": "Top Alerts by Severity",
+                 "tooltip": "The alert types of the highest severity", "value": by_severity},
+            ]))
+        }
     }
 }
 

@@ -17,6 +17,10 @@ const fn c(name: &'static str, kind: Kind) -> Column {
 }
 use Kind::{Int, Text};
 
+/// The names the Python client and ntopng's other alert tables use for the time columns
+/// (`Historical.self_test` orders by `epoch_begin`).
+const EPOCH_ALIASES: &[(&str, &str)] = &[("epoch_begin", "tstamp"), ("epoch_end", "tstamp_end")];
+
 /// `flow_alerts` columns (schema.rs), the BLOB `alerts_map` read as text.
 pub const FLOW_COLUMNS: &[Column] = &[
     c("rowid", Int), c("alert_id", Int), c("alert_status", Int), c("interface_id", Int), c("tstamp", Int),
@@ -92,8 +96,16 @@ pub fn statement(params: &BTreeMap<String, String>) -> Result<Option<(String, Ve
     let group = param(params, "group_by").or_else(|| param(params, "group_by_clause"));
     let order = param(params, "order_by").or_else(|| param(params, "order_by_clause"));
     let Some((table, columns)) = table_of(family) else { return Ok(None) };
-    let cl = table_clauses(columns, table, param(params, "select_clause"), param(params, "where_clause"), group, order)
-        .map_err(query_error)?;
+    let cl = table_clauses(
+        columns,
+        table,
+        EPOCH_ALIASES,
+        param(params, "select_clause"),
+        param(params, "where_clause"),
+        group,
+        order,
+    )
+    .map_err(query_error)?;
     // Engaged rows (alert_status 2) are ntopng's in-memory alerts: not in its tables, so not here.
     let mut sql = format!(
         "SELECT {} FROM `{table}` WHERE (tstamp >= ?) AND (tstamp_end <= ?) AND (interface_id = ?) AND (alert_status <> 2)",
@@ -171,6 +183,20 @@ mod tests {
         assert!(sql.ends_with("GROUP BY \"alert_id\" ORDER BY COUNT(*) DESC LIMIT ?"), "{sql}");
         assert_eq!(binds.len(), 3 + 2 + 1);
         assert!(binds.contains(&Value::Text("10.0.0.1".into())));
+    }
+
+    #[test]
+    fn epoch_names_are_the_time_columns() {
+        // The Python client's Historical.self_test orders the alert lists by epoch_begin.
+        let (sql, _, names) = statement(&p(&[
+            ("ifid", "0"), ("alert_family", "host"), ("epoch_begin", "10"), ("epoch_end", "20"),
+            ("select_clause", "*"), ("where_clause", "epoch_end > 0"), ("order_by_clause", "epoch_begin"),
+        ]))
+        .unwrap()
+        .unwrap();
+        assert!(sql.ends_with("ORDER BY \"tstamp\" ASC LIMIT ?"), "{sql}");
+        assert!(sql.contains("(\"tstamp_end\" > ?)"), "{sql}");
+        assert!(!names.iter().any(|n| n.starts_with("epoch")), "{names:?}");
     }
 
     #[test]

@@ -69,6 +69,24 @@ pub struct AlertPage {
     pub duration_ms: f64,
 }
 
+/// One alert type of one entity in [`AlertStore::top_alert_types`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopAlertType {
+    pub entity_id: u8,
+    pub alert_id: i64,
+    /// The highest severity it was stored with.
+    pub severity: i64,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopAlertTypes {
+    /// Stored alerts of the range, every type.
+    pub total: u64,
+    pub by_count: Vec<TopAlertType>,
+    pub by_severity: Vec<TopAlertType>,
+}
+
 /// What a counter groups by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CounterKind {
@@ -312,6 +330,44 @@ impl AlertStore {
         let mut st = conn.prepare(&sql)?;
         let rows = st.query_map(params_from_iter(binds.iter()), |r| Ok((r.get::<_, i64>(0)? as u8, r.get(1)?, r.get::<_, i64>(2)? as u64)))?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The `limit` alert types (per entity) stored most often and of the highest severity, among the stored
+    /// (not engaged) alerts of `req`'s time range, with the number of those alerts.
+    pub fn top_alert_types(&self, req: &AlertRequest, limit: usize) -> Result<TopAlertTypes> {
+        let mut cond = vec![format!("alert_status <> {STATUS_ENGAGED}")];
+        let mut binds = Vec::new();
+        if let Some(b) = req.epoch_begin {
+            cond.push("tstamp >= ?".into());
+            binds.push(Value::Integer(b));
+        }
+        if let Some(e) = req.epoch_end {
+            cond.push("tstamp <= ?".into());
+            binds.push(Value::Integer(e));
+        }
+        let cond = cond.join(" AND ");
+        let conn = self.conn();
+        let total: i64 =
+            conn.query_row(&format!("SELECT COUNT(*) FROM all_alerts WHERE {cond}"), params_from_iter(binds.iter()), |r| r.get(0))?;
+        let top = |order: &str| -> Result<Vec<TopAlertType>> {
+            let sql = format!(
+                "SELECT entity_id, alert_id, MAX(severity) severity, COUNT(*) count FROM all_alerts WHERE {cond} \
+                 GROUP BY entity_id, alert_id ORDER BY {order}, entity_id, alert_id LIMIT {limit}"
+            );
+            let mut st = conn.prepare(&sql)?;
+            let rows = st.query_map(params_from_iter(binds.iter()), |r| {
+                Ok(TopAlertType {
+                    entity_id: r.get::<_, i64>(0)? as u8,
+                    alert_id: r.get(1)?,
+                    severity: r.get(2)?,
+                    count: r.get::<_, i64>(3)? as u64,
+                })
+            })?;
+            Ok(rows.collect::<std::result::Result<_, _>>()?)
+        };
+        let by_count = top("count DESC")?;
+        let by_severity = top("severity DESC, count DESC")?;
+        Ok(TopAlertTypes { total: total as u64, by_count, by_severity })
     }
 
     /// Marks the selected alerts acknowledged with `label`; returns how many.

@@ -65,16 +65,19 @@ fn write_capture(path: &Path) -> BTreeMap<(String, String), Vec<BTreeSet<u16>>> 
         t.client(T0 + 3 * S + 40_000, b"PASS guest\r\n", false);
         t.server(T0 + 3 * S + 50_000, b"230 Login successful.\r\n");
     }
-    want(c, s, &[&[38]]);
-    // E: TCP with every client segment sent twice → tcp_packets_issues (19) at the end; the same
-    // without resends: nothing.
+    // Every TCP frame here is 54 bytes of headers (Ethernet 14, IPv4 20, TCP 20) plus its payload.
+    // 8 packets, 8 × 54 + 107 = 539 bytes, 107 of payload (19.9 % ≤ 60 %) → low_goodput (12) at the end.
+    want(c, s, &[&[38], &[38, 12]]);
+    // E: TCP with every client segment sent twice → tcp_packets_issues (19) at the end (27 packets,
+    // 27 × 54 + 2400 = 3858 bytes, 2400 of payload: 62.2 %, not low); the same without resends: 15
+    // packets, 810 + 1200 = 2010 bytes, 1200 of payload: 59.7 % → low_goodput (12).
     for (port, resend) in [(41000, true), (41001, false)] {
         let (c, s) = ((ip("192.168.1.10"), port), (ip("198.51.100.7"), 8080));
         let mut t = Tcp::open(&mut p, T0 + 4 * S, c, s);
         for i in 0..12u64 {
             t.client(T0 + 4 * S + 10_000 + i * 1000, &[b'x'; 100], resend);
         }
-        want(c, s, if resend { &[&[19]] } else { &[] });
+        want(c, s, if resend { &[&[19]] } else { &[&[12]] });
     }
     // F: 600 s of UDP to a blacklisted remote server: blacklisted_server_contact (13) at
     // classification, then long_lived_flows (11, min_duration 300) at the end, in a row that keeps 13.
@@ -103,19 +106,22 @@ fn write_capture(path: &Path) -> BTreeMap<(String, String), Vec<BTreeSet<u16>>> 
         t.client(T0 + 7 * S + 10_000, b"hello", false);
         t.server(T0 + 7 * S + 20_000, b"world");
     }
-    want(c, s, &[&[9]]);
+    // 5 packets, 280 bytes, 10 of payload → low_goodput (12) at the end.
+    want(c, s, &[&[9], &[9, 12]]);
     let (c, s) = ((ip("192.168.1.10"), 45000), (ip("203.0.113.99"), 4433));
     {
         let mut t = Tcp::open(&mut p, T0 + 8 * S, c, s);
         t.client(T0 + 8 * S + 10_000, b"hello", false);
     }
-    want(c, s, &[&[13]]);
+    // 4 packets, 221 bytes, 5 of payload → low_goodput (12) at the end.
+    want(c, s, &[&[13], &[13, 12]]);
     // I: a refused connection (SYN answered by RST) → tcp_flow_reset (100) at the end; one closed
     // with FINs: nothing.
     let (c, s) = ((ip("192.168.1.10"), 46000), (ip("198.51.100.8"), 81));
     p.tcp(T0 + 9 * S, c, s, 7000, 0, SYN, &[]);
     p.tcp(T0 + 9 * S + 1000, s, c, 0, 7001, RST | ACK, &[]);
-    want(c, s, &[&[100]]);
+    // No payload either way → tcp_no_data_exchanged (56) too.
+    want(c, s, &[&[100, 56]]);
     let (c, s) = ((ip("192.168.1.10"), 46001), (ip("198.51.100.8"), 80));
     {
         let mut t = Tcp::open(&mut p, T0 + 9 * S, c, s);
@@ -124,7 +130,50 @@ fn write_capture(path: &Path) -> BTreeMap<(String, String), Vec<BTreeSet<u16>>> 
         p.tcp(T0 + 9 * S + 20_000, c, s, cs, ss, FIN | ACK, &[]);
         p.tcp(T0 + 9 * S + 30_000, s, c, ss, cs + 1, FIN | ACK, &[]);
     }
-    want(c, s, &[]);
+    // 6 packets, 327 bytes, 3 of payload → low_goodput (12).
+    want(c, s, &[&[12]]);
+    // J: a handshake and nothing else (3 packets: too few for low_goodput) → tcp_no_data_exchanged
+    // (56); a handshake closed by FINs without data (6 packets, 0 % payload) → 12 and 56.
+    let (c, s) = ((ip("192.168.1.10"), 47000), (ip("198.51.100.8"), 82));
+    Tcp::open(&mut p, T0 + 11 * S, c, s);
+    want(c, s, &[&[56]]);
+    let (c, s) = ((ip("192.168.1.10"), 47001), (ip("198.51.100.8"), 82));
+    {
+        let t = Tcp::open(&mut p, T0 + 11 * S, c, s);
+        let (cs, ss) = (t.cseq, t.sseq);
+        p.tcp(T0 + 11 * S + 10_000, c, s, cs, ss, FIN | ACK, &[]);
+        p.tcp(T0 + 11 * S + 20_000, s, c, ss, cs + 1, FIN | ACK, &[]);
+        p.tcp(T0 + 11 * S + 30_000, c, s, cs + 1, ss + 1, ACK, &[]);
+    }
+    want(c, s, &[&[12, 56]]);
+    // K: the server announces a zero window on a pure ACK → zero_tcp_window (36) (6 packets, 2324
+    // bytes, 2000 of payload: 86 %, not low); a zero window on a RST (→ only tcp_flow_reset, 100) or
+    // on a FIN (→ nothing) does not count.
+    for (port, last) in [(48000, None), (48001, Some(RST | ACK)), (48002, Some(FIN | ACK))] {
+        let (c, s) = ((ip("192.168.1.10"), port), (ip("198.51.100.8"), 83));
+        let t0 = T0 + 12 * S;
+        let mut t = Tcp::open(&mut p, t0, c, s);
+        t.client(t0 + 10_000, &[b'y'; 1000], false);
+        let (cs, ss) = (t.cseq, t.sseq);
+        match last {
+            None => {
+                t.pcap.tcp_win(t0 + 20_000, s, c, ss, cs, ACK, 0, &[]);
+                t.server(t0 + 30_000, &[b'z'; 1000]);
+            }
+            Some(flags) => {
+                t.server(t0 + 20_000, &[b'z'; 1000]);
+                t.pcap.tcp_win(t0 + 30_000, c, s, cs, ss + 1000, flags, 0, &[]);
+                if flags & FIN != 0 {
+                    t.pcap.tcp(t0 + 40_000, s, c, ss + 1000, cs + 1, FIN | ACK, &[]);
+                }
+            }
+        }
+        want(c, s, match last {
+            None => &[&[36]],
+            Some(f) if f & RST != 0 => &[&[100]],
+            Some(_) => &[],
+        });
+    }
     p.write(path);
     expect
 }
@@ -200,7 +249,7 @@ fn flow_checks_raise_ntopng_alerts_on_a_known_capture() {
     // Only the flows of the protocols and categories the checks look at, with a blacklisted peer, or
     // ended past the checks' filters are handed over. Without a blacklist the alerts are the same,
     // less the blacklist ones, and the three classified flows with a listed peer (F, H) are not sent.
-    let (sent_all, flows_all) = check(&cap, true, expect.clone());
+    let (sent_all, flows_all) = check(&cap, true, expect.clone(), &[]);
     let no_blacklist = expect
         .into_iter()
         .map(|(k, rows)| {
@@ -212,18 +261,53 @@ fn flow_checks_raise_ntopng_alerts_on_a_known_capture() {
             (k, rows)
         })
         .collect();
-    let (sent_narrow, _) = check(&cap, false, no_blacklist);
+    let (sent_narrow, _) = check(&cap, false, no_blacklist, &[]);
     assert_eq!(sent_all - sent_narrow, 3, "events without the blacklist: {sent_narrow}, with: {sent_all}");
-    assert!(sent_all < flows_all, "{sent_all} events for {flows_all} flows: not every flow is handed over");
+    // A flow can be handed over twice (classified, ended): not every flow is, at both moments.
+    assert!(sent_all < 2 * flows_all, "{sent_all} events for {flows_all} flows: not every flow is handed over");
 }
 
-/// Runs the capture with the test's configuration; checks the rows against `expect` (flows without
-/// alerts may be left out); returns the events handed over and the flows in `expect`.
-fn check(cap: &Path, with_blacklist: bool, expect: BTreeMap<(String, String), Vec<BTreeSet<u16>>>) -> (u64, u64) {
+/// Each of the payload and window checks turned off alone: its alert is gone, nothing else changes.
+#[test]
+fn each_payload_and_window_check_turned_off_raises_nothing() {
+    let cap = capture("each-off");
+    let expect = write_capture(&cap);
+    for (key, id) in [("low_goodput", 12u16), ("tcp_no_data_exchanged", 56), ("zero_tcp_window", 36)] {
+        // A row stored at the end only for this check's alert is not stored at all: what is left of
+        // it is the flow's classification row again.
+        let without = expect
+            .iter()
+            .map(|(k, rows)| {
+                let mut left: Vec<BTreeSet<u16>> = Vec::new();
+                for r in rows {
+                    let r: BTreeSet<u16> = r.iter().copied().filter(|i| *i != id).collect();
+                    if !r.is_empty() && !left.contains(&r) {
+                        left.push(r);
+                    }
+                }
+                (k.clone(), left)
+            })
+            .collect();
+        check(&cap, true, without, &[key]);
+    }
+}
+
+/// Runs the capture with the test's configuration, less the checks `off`; checks the rows against
+/// `expect` (flows without alerts may be left out); returns the events handed over and the flows in
+/// `expect`.
+fn check(
+    cap: &Path,
+    with_blacklist: bool,
+    expect: BTreeMap<(String, String), Vec<BTreeSet<u16>>>,
+    off: &[&str],
+) -> (u64, u64) {
     let flows = expect.len() as u64;
     let registry = Arc::new(Registry::ntopng());
     let checks = Arc::new(Checks::new(registry.clone(), None));
     configure(&checks);
+    for k in off {
+        checks.set_enabled("flow", k, false).unwrap();
+    }
     let ctx = Arc::new(context(with_blacklist));
     let w = flow::wants(&checks, &ctx);
     assert!(w.any_classified() && w.any_ended() && w.addresses == with_blacklist && !w.classified && !w.ended, "{w:?}");

@@ -236,7 +236,6 @@ const fn p(
 
 use AlertCategory::{Internals as I, Network as N, Other as O, Security as S};
 
-const NEEDS_GOODPUT: &str = "needs payload (goodput) byte counters per flow in the engine";
 const NEEDS_HOST_HOOK: &str = "needs the periodic host check hook";
 /// In place of a pending reason: the check runs (crate::host).
 const IMPLEMENTED: &str = "";
@@ -251,16 +250,16 @@ const FLOW_CHECKS: &[Plain] = &[
     p("custom_lua_script", 87, "Custom Script Alert", O, 100, 50, true, None, ""),
     p("device_protocol_not_allowed", 5, "Device Protocol Not Allowed", S, 100, 90, true, None, "needs device-type protocol policies"),
     p("external_alert_check", 10, "External Alert", S, 100, 50, true, None, "needs external (syslog/ZMQ) alerts"),
-    p("low_goodput", 12, "Low Goodput Ratio", N, 10, 50, true, None, NEEDS_GOODPUT),
+    p("low_goodput", 12, "Low Goodput Ratio", N, 10, 50, true, None, ""),
     p("not_purged", 14, "Internals: Flow Not Purged", I, 50, 50, true, None, "an internal consistency check of ntopng's flow purging (flows here end when they are purged)"),
     p("rare_destination", 92, "Rare Destination", N, 10, 50, true, None, "ntopng's detection is stubbed out (never fires)"),
     p("remote_access", 57, "Remote Access", S, 10, 50, true, None, "needs custom categories (RemoteAccess/VPN) per flow"),
     p("remote_to_local_insecure_flow", 38, "Remote to Local Insecure Protocol", S, 100, 90, true, None, ""),
     p("remote_to_remote", 16, "Remote to Remote Flow", N, 10, 50, false, None, "needs the locality of both peers at classification"),
     p("tcp_flow_reset", 100, "TCP Flow Reset", N, 10, 90, false, None, ""),
-    p("tcp_no_data_exchanged", 56, "TCP No Data Exchanged", N, 10, 90, true, None, NEEDS_GOODPUT),
+    p("tcp_no_data_exchanged", 56, "TCP No Data Exchanged", N, 10, 90, true, None, ""),
     p("tcp_packets_issues", 19, "TCP Packets Issues", N, 100, 50, false, None, ""),
-    p("zero_tcp_window", 36, "TCP Zero Window", N, 10, 90, true, None, "needs zero-window tracking in the engine"),
+    p("zero_tcp_window", 36, "TCP Zero Window", N, 10, 90, true, None, ""),
     p("unexpected_dhcp", 32, "Unexpected DHCP Server", S, 100, 90, false, None, ""),
     p("unexpected_dns", 33, "Unexpected DNS Server", S, 100, 90, false, None, ""),
     p("unexpected_ntp", 35, "Unexpected NTP Server", S, 100, 90, false, None, ""),

@@ -62,9 +62,14 @@ fn each_check_asks_only_for_what_it_can_alert_on() {
     let ctx = FlowContext { names: Some(names.clone()), ..FlowContext::default() };
     let c = checks();
     // Defaults: the insecure-protocol check (its breeds' protocols, Malware/Banned) and the Malware
-    // category check; nothing at the end, never every flow.
+    // category check; at the end, only the TCP flows the payload and window checks can alert on
+    // (on by default, as in ntopng); never every flow.
     let w = flow::wants(&c, &ctx);
-    assert!(!w.classified && !w.any_ended(), "{w:?}");
+    assert!(!w.classified && !w.ended, "{w:?}");
+    assert!(w.ended_low_goodput && w.ended_no_data && w.ended_zero_window, "{w:?}");
+    assert!(
+        !w.ended_tcp_issues && !w.ended_tcp_reset && w.ended_min_bytes.is_none() && w.ended_min_duration_ns.is_none()
+    );
     let ftp = names.protocol_id("FTP_CONTROL").unwrap();
     let dns = names.protocol_id("DNS").unwrap();
     assert!(w.protocols.contains(&ftp) && !w.protocols.contains(&dns), "{w:?}");
@@ -93,6 +98,7 @@ fn each_check_asks_only_for_what_it_can_alert_on() {
     assert_eq!(w.protocols.iter().copied().collect::<Vec<_>>(), vec![dns]);
     assert_eq!((w.ended_min_bytes, w.ended_min_duration_ns), (Some(5000), Some(600_000_000_000)));
     assert!(!w.ended && !w.classified && !w.ended_tcp_issues && !w.ended_tcp_reset);
+    assert!(!w.ended_low_goodput && !w.ended_no_data && !w.ended_zero_window);
     // A blacklist contact check asks for the flows with a listed peer, only with a list.
     c.set_enabled("flow", "blacklisted_server_contact", true).unwrap();
     assert!(!flow::wants(&c, &ctx).addresses);

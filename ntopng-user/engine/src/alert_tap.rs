@@ -6,7 +6,7 @@
 //! with TCP sequence issues), and only a wanted flow is copied into a [`FlowRecord`] and queued. The queue is bounded: live
 //! capture never waits on it and counts what did not fit; capture files wait (nothing is lost).
 
-use crate::flow::{tcp_flags, Flow};
+use crate::flow::{marks, tcp_flags, Flow};
 use crate::sink::FlowRecord;
 use ntopng_wire::Addr;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
@@ -63,6 +63,12 @@ pub struct EventWants {
     pub ended_tcp_issues: AtomicBool,
     /// Ended TCP flows closed by a RST and no FIN.
     pub ended_tcp_reset: AtomicBool,
+    /// Ended TCP flows with a handshake, more than 3 packets and at most 60 % payload bytes.
+    pub ended_low_goodput: AtomicBool,
+    /// Ended TCP flows with no payload byte either way.
+    pub ended_no_data: AtomicBool,
+    /// Ended TCP flows that announced a zero window.
+    pub ended_zero_window: AtomicBool,
     /// Ended flows that lasted longer than this (first to last packet, ns); 0: off.
     pub ended_min_duration_ns: AtomicU64,
     /// Ended flows that carried more than this in one direction (bytes); 0: off.
@@ -160,12 +166,36 @@ impl AlertTap {
                 return true;
             }
         }
+        if f.key.l4_proto == 6 && self.filter_ended_tcp(f) {
+            return true;
+        }
         if w.ended_tcp_issues.load(Ordering::Relaxed) {
             let (a, b) = f.tcp_stats();
             let issues = |t: &crate::tcp_seq::TcpStats| t.retransmissions + t.out_of_order + t.lost != 0;
             return issues(&a) || issues(&b);
         }
         false
+    }
+
+    /// The payload and window filters of an ended TCP flow (the checks decide; this only narrows).
+    fn filter_ended_tcp(&self, f: &Flow) -> bool {
+        let w = &self.wants;
+        if w.ended_zero_window.load(Ordering::Relaxed) && f.marks & marks::ZERO_WINDOW != 0 {
+            return true;
+        }
+        if f.marks & marks::PAYLOAD_PARTIAL != 0 {
+            return false;
+        }
+        let goodput = f.goodput_bytes();
+        if w.ended_no_data.load(Ordering::Relaxed) && goodput == 0 {
+            return true;
+        }
+        let syn_ack = tcp_flags::SYN | tcp_flags::ACK;
+        w.ended_low_goodput.load(Ordering::Relaxed)
+            && f.packets() > 3
+            && f.cli2srv_flags & syn_ack == syn_ack
+            && f.srv2cli_flags & syn_ack == syn_ack
+            && goodput * 100 <= f.bytes() * 60
     }
 
     /// Queues a flow event; counts it as dropped when the queue is full (live) or gone.

@@ -112,6 +112,7 @@ mod tests {
             dst_port: dp,
             tcp_flags: 0,
             tcp_seq: 0,
+            tcp_window: 0,
             dscp: 0,
             payload_len: 0,
             first_fragment: false,

@@ -4,7 +4,7 @@
 
 use crate::bcast_domains::BcastDomains;
 use crate::config::{EngineConfig, LOCAL_HOST_IDLE_NS, PURGE_FRACTION, PURGE_PERIOD_NS, REMOTE_HOST_IDLE_NS};
-use crate::flow::{other, tcp_flags, Counters, Detection, Flow, FlowScore, NONE};
+use crate::flow::{marks, other, tcp_flags, Counters, Detection, Flow, FlowScore, NONE};
 use crate::host_counters::{PacketRates, ServerContacts, ServerKind, SynKind};
 use crate::flow_key::{FlowKey, Side};
 use crate::offload::FlowOffload;
@@ -240,6 +240,12 @@ impl Worker {
             from_client = true;
         }
         flow.swap_pending = false;
+        // A TCP zero window not announced by a RST or FIN segment (ntopng's zero_tcp_window); a header
+        // cut short (no flags, no window read) does not count.
+        let zw = p.tcp_window == 0 && p.tcp_flags != 0 && p.tcp_flags & (tcp_flags::RST | tcp_flags::FIN) == 0;
+        if zw && p.l4_proto == ipproto::TCP {
+            flow.marks |= if from_client { marks::ZERO_WINDOW_CLI2SRV } else { marks::ZERO_WINDOW_SRV2CLI };
+        }
         let syn = SynKind::of(p.l4_proto, p.tcp_flags);
         // The server's first SYN-ACK in a flow its client opened with a SYN: the handshake is answered.
         let answered = syn == SynKind::SynAck
@@ -248,9 +254,11 @@ impl Worker {
             && flow.cli2srv_flags & tcp_flags::SYN != 0;
         let (dir, flags, dscp, seq, sender, receiver, smac, rmac) = if from_client {
             let f = &mut *flow;
+            f.cli2srv_goodput += p.payload_len as u64;
             (&mut f.cli2srv, &mut f.cli2srv_flags, &mut f.cli2srv_dscp, &mut f.cli2srv_seq, f.cli_host, f.srv_host, f.cli_mac_slot, f.srv_mac_slot)
         } else {
             let f = &mut *flow;
+            f.srv2cli_goodput += p.payload_len as u64;
             (&mut f.srv2cli, &mut f.srv2cli_flags, &mut f.srv2cli_dscp, &mut f.srv2cli_seq, f.srv_host, f.cli_host, f.srv_mac_slot, f.cli_mac_slot)
         };
         dir.add(len);
@@ -369,6 +377,9 @@ impl Worker {
             srv2cli: Counters::default(),
             cli2srv_flags: 0,
             srv2cli_flags: 0,
+            marks: 0,
+            cli2srv_goodput: 0,
+            srv2cli_goodput: 0,
             first_seen_ns: now,
             last_seen_ns: now,
             cli_mac,
@@ -453,6 +464,8 @@ impl Worker {
             if flow.client == Side::Lo { (delta.from_lo, delta.from_hi) } else { (delta.from_hi, delta.from_lo) };
         flow.cli2srv.merge(&from_cli);
         flow.srv2cli.merge(&from_srv);
+        // The kernel counts no payload: the goodput counters now cover part of the flow.
+        flow.marks |= marks::PAYLOAD_PARTIAL;
         flow.last_seen_ns = flow.last_seen_ns.max(now);
         for (counts, dscp, sender, receiver, smac, rmac) in [
             (from_cli, flow.cli2srv_dscp, flow.cli_host, flow.srv_host, flow.cli_mac_slot, flow.srv_mac_slot),

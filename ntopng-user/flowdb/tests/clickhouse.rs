@@ -20,8 +20,16 @@ use std::sync::Arc;
 
 fn record(i: u32) -> FlowRecord {
     let v6 = i % 11 == 0;
-    let cli = if v6 { Addr::from_v6([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (i % 4) as u8 + 1]) } else { Addr::from_v4([192, 168, 1, (i % 5) as u8 + 1]) };
-    let srv = if v6 { Addr::from_v6([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]) } else { Addr::from_v4([10, 0, 0, (i % 3) as u8 + 1]) };
+    let cli = if v6 {
+        Addr::from_v6([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (i % 4) as u8 + 1])
+    } else {
+        Addr::from_v4([192, 168, 1, (i % 5) as u8 + 1])
+    };
+    let srv = if v6 {
+        Addr::from_v6([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1])
+    } else {
+        Addr::from_v4([10, 0, 0, (i % 3) as u8 + 1])
+    };
     let mut c = ndpi::Classification::default();
     c.app_protocol = [7u16, 5, 91][(i % 3) as usize];
     c.master_protocol = [0u16, 91][(i % 2) as usize];
@@ -38,6 +46,9 @@ fn record(i: u32) -> FlowRecord {
         srv2cli: Counters { packets: 3, bytes: 1000 + (i % 13) as u64 },
         cli2srv_flags: 2,
         srv2cli_flags: 18,
+        marks: 0,
+        cli2srv_goodput: 0,
+        srv2cli_goodput: 0,
         first_seen_ns: (1_700_000_000 + i as u64) * 1_000_000_000,
         last_seen_ns: (1_700_000_010 + (i as u64 * 3)) * 1_000_000_000,
         classification: Some(c),
@@ -156,6 +167,17 @@ fn same_answers_as_sqlite() {
         assert!(!a.rows.is_empty(), "{what}: no rows");
         assert_same(&what, &a, &b, order);
     }
+    // What ClickHouse cannot answer is refused the same way by both, before either store sees it.
+    for q in [
+        flows("L7_PROTO, SUM(TOTAL_BYTES)", "", "", ""),
+        flows("L7_PROTO, COUNT(*)", "", "L7_PROTO", "PROTOCOL"),
+        // A backslash would be an escape in ClickHouse's LIKE and a plain character in SQLite's.
+        flows("FLOW_ID", "INFO LIKE '%0\\1%'", "", ""),
+    ] {
+        for r in [lite.flows(&q), ch.flows(&q)] {
+            assert!(matches!(r, Err(QueryError::Invalid(_))), "{:?}: {r:?}", q.select);
+        }
+    }
     let topks = [
         TopkQuery { ifid: 0, begin: 0, end: 1_800_000_000, maxhits: Some(1000), ..Default::default() },
         TopkQuery {
@@ -231,6 +253,42 @@ fn down_server_spools_and_replays() {
     assert_eq!(std::fs::metadata(dir.join("flows.spool")).unwrap().len(), 0);
 }
 
+/// A crash between a replayed chunk's insert and the offset's update neither stores the chunk twice (the
+/// insert landed) nor loses it (it did not): the restarted sink counts the chunk's last row to decide.
+#[test]
+fn crash_during_replay_stores_each_row_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(srv) = server(tmp.path()) else { return };
+    for landed in [true, false] {
+        let db = format!("crashtest_{}", landed as u8);
+        let dir = tmp.path().join(&db);
+        std::fs::create_dir_all(&dir).unwrap();
+        // A spool as a dead server leaves it: n rows as JSON lines.
+        let n = 1000u32;
+        let rows: Vec<ntopng_flowdb::FlowRow> = (0..n).map(|i| ntopng_flowdb::FlowRow::from_record(&record(i), 0)).collect();
+        let mut text = String::new();
+        for r in &rows {
+            text += &serde_json::to_string(r).unwrap();
+            text.push('\n');
+        }
+        std::fs::write(dir.join("flows.spool"), &text).unwrap();
+        // The first 300 rows were being replayed when the daemon died.
+        let k = 300;
+        let end: usize = text.split_inclusive('\n').take(k).map(str::len).sum();
+        let store = clickhouse(&srv, &db, &dir);
+        store.insert_chunk_then_crash(&rows[..k], end as u64, landed).unwrap();
+        drop(store);
+
+        let store = clickhouse(&srv, &db, &dir);
+        let mut sink = FlowDbSink::start(store.clone(), SinkConfig::new(dir.clone())).unwrap();
+        sink.flush().unwrap();
+        drop(sink);
+        assert_eq!(store.count().unwrap(), n as u64, "landed: {landed}");
+        let q = format!("SELECT uniqExact(FLOW_ID), count() FROM {db}.flows");
+        assert_eq!(srv.query(&q).unwrap().trim(), format!("{n}\t{n}"), "landed: {landed}");
+    }
+}
+
 /// The bench: ingest rate of both stores through the sink, in one run (cargo test [--release] -p
 /// ntopng-flowdb --test clickhouse -- --ignored --nocapture ingest_rate). FLOWDB_BENCH_FLOWS overrides
 /// the number of flows (500,000).
@@ -276,7 +334,11 @@ fn ingest_rate() {
     for blocking in [true, false] {
         let r = |b: &str| rates.iter().find(|x| x.0 == b && x.1 == blocking).map(|x| x.2);
         if let (Some(s), Some(c)) = (r("sqlite"), r("clickhouse")) {
-            eprintln!("{} sink: clickhouse/sqlite ingest ratio {:.2}", if blocking { "blocking" } else { "non-blocking" }, c / s);
+            eprintln!(
+                "{} sink: clickhouse/sqlite ingest ratio {:.2}",
+                if blocking { "blocking" } else { "non-blocking" },
+                c / s
+            );
         }
     }
 }

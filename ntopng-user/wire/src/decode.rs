@@ -41,6 +41,8 @@ pub struct PacketInfo {
     pub tcp_flags: u8,
     /// TCP sequence number (0 for everything else).
     pub tcp_seq: u32,
+    /// TCP window field, unscaled (0 for everything else: read it only for TCP).
+    pub tcp_window: u16,
     /// DiffServ code point of the innermost IP header (IPv4 TOS / IPv6 traffic class >> 2).
     pub dscp: u8,
     /// L4 payload bytes after the TCP/UDP header.
@@ -416,6 +418,7 @@ impl<'a> Decoder<'a> {
             dst_port: 0,
             tcp_flags: 0,
             tcp_seq: 0,
+            tcp_window: 0,
             dscp: 0,
             payload_len: 0,
             first_fragment: frag,
@@ -428,6 +431,7 @@ impl<'a> Decoder<'a> {
                 info.dst_port = be16(l4, 2);
                 info.tcp_flags = l4[13];
                 info.tcp_seq = be32(l4, 4);
+                info.tcp_window = be16(l4, 14);
                 let doff = ((l4[12] >> 4) as usize) * 4;
                 info.payload_len = l4_len.saturating_sub(doff) as u16;
             }
@@ -518,7 +522,7 @@ mod tests {
         ip.extend_from_slice(b"ping");
         f.extend(ip);
         let Decoded::Ip(p) = decode(linktype::ETHERNET, &f, DecodeOptions::default()) else { panic!() };
-        assert_eq!((p.dscp, p.tcp_seq, p.payload_len, p.tcp_flags), (46, 0x0102_0304, 4, 0x18));
+        assert_eq!((p.dscp, p.tcp_seq, p.payload_len, p.tcp_flags, p.tcp_window), (46, 0x0102_0304, 4, 0x18, 0xffff));
         // IPv6 traffic class 0x28 = DSCP 10 (AF11), UDP.
         let mut f = eth(ethertype::IPV6);
         let mut ip6 = vec![0x62, 0x80, 0, 0, 0, 8, ipproto::UDP, 64];

@@ -82,6 +82,7 @@ fn info(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> PacketInfo {
         dst_port: dport,
         tcp_flags: 0,
         tcp_seq: 0,
+        tcp_window: 0,
         dscp: 0,
         payload_len: 0,
         first_fragment: false,

@@ -28,6 +28,79 @@ function checks_config.set_enabled(subdir, key, enabled)
   return true
 end
 
+-- The subdirs the daemon's configset holds (the families of checks it registers).
+local function subdirs_of(cs)
+  local out = {}
+  for subdir, _ in pairs((cs and cs.config) or {}) do out[#out + 1] = subdir end
+  table.sort(out)
+  return out
+end
+
+-- Sets `enabled` on every hook of every check of `subdir` (every subdir when nil or "all"); returns true, or
+-- false and the error.
+function checks_config.set_all_enabled(subdir, enabled)
+  local cs = load()
+  if cs == nil or type(cs.config) ~= "table" then return false, "No checks configuration" end
+  local targets
+  if subdir == nil or subdir == "" or subdir == "all" then
+    targets = subdirs_of(cs)
+  elseif type(cs.config[subdir]) == "table" then
+    targets = { subdir }
+  else
+    return false, "Unknown check subdir " .. tostring(subdir)
+  end
+  for _, sd in ipairs(targets) do
+    for _, hooks in pairs(cs.config[sd]) do
+      if type(hooks) == "table" then
+        for _, h in pairs(hooks) do
+          if type(h) == "table" then h.enabled = enabled end
+        end
+      end
+    end
+  end
+  ntop.setCache(checks_config.KEY, json.encode(cs))
+  return true
+end
+
+-- Why `hooks` is not a check configuration ({<hook> = {enabled = bool, script_conf = {...}}}), or nil.
+local function hooks_error(hooks)
+  if type(hooks) ~= "table" or next(hooks) == nil then
+    return "expected {<hook>: {enabled, script_conf}}"
+  end
+  for hook, h in pairs(hooks) do
+    if type(hook) ~= "string" or type(h) ~= "table" then
+      return "expected {<hook>: {enabled, script_conf}}"
+    end
+    if type(h.enabled) ~= "boolean" then
+      return "hook " .. hook .. ": enabled must be a boolean"
+    end
+    if h.script_conf ~= nil and type(h.script_conf) ~= "table" then
+      return "hook " .. hook .. ": script_conf must be an object"
+    end
+  end
+  return nil
+end
+
+-- Replaces the configuration of check `subdir`/`key` with `hooks`; returns true, or false and the error.
+function checks_config.set_config(subdir, key, hooks)
+  local cs = load()
+  local current = cs and cs.config and cs.config[subdir] and cs.config[subdir][key]
+  if type(current) ~= "table" then return false, "Unknown check" end
+  local err = hooks_error(hooks)
+  if err then return false, err end
+  for _, h in pairs(hooks) do
+    if h.script_conf == nil then h.script_conf = {} end
+  end
+  cs.config[subdir][key] = hooks
+  ntop.setCache(checks_config.KEY, json.encode(cs))
+  return true
+end
+
+-- The whole configset ({config = {<subdir> = {<key> = {<hook> = {enabled, script_conf}}}}}), or nil.
+function checks_config.get()
+  return load()
+end
+
 -- The enable/check.lua and disable/check.lua endpoints (rest_v2.md §4.24): administrators only;
 -- `check_subdir` (one of ntopng's subdirs) and `script_key` required, else INVALID_ARGUMENTS; the answer is
 -- rc OK with {success = true} or, for an unknown check, {success = false, error}. `ifid` is ignored.

@@ -10,11 +10,17 @@ mod blacklist;
 mod elephant;
 mod insecure;
 mod long_lived;
+mod low_goodput;
+mod no_data;
 mod tcp_issues;
 mod tcp_reset;
 mod unexpected_server;
+mod zero_window;
 
 pub use blacklist::Blacklist;
+pub use low_goodput::{goodput_ratio_pct, is_low_goodput};
+pub use no_data::no_data_exchanged;
+pub use zero_window::zero_window_seen;
 
 use crate::config::{CheckConf, Checks};
 use crate::flow_risk::{risk_alerts, FlowAlerts, RaisedAlert};
@@ -145,6 +151,9 @@ const ENTRIES: &[Entry] = &[
     Entry { key: "tcp_flow_reset", hook: Hook::Ended, useful: always, build: tcp_reset::build },
     Entry { key: "long_lived_flows", hook: Hook::Ended, useful: always, build: long_lived::build },
     Entry { key: "elephant_flows", hook: Hook::Ended, useful: always, build: elephant::build },
+    Entry { key: "low_goodput", hook: Hook::Ended, useful: always, build: low_goodput::build },
+    Entry { key: "tcp_no_data_exchanged", hook: Hook::Ended, useful: always, build: no_data::build },
+    Entry { key: "zero_tcp_window", hook: Hook::Ended, useful: always, build: zero_window::build },
 ];
 
 /// The keys of the flow checks implemented by this module.
@@ -187,6 +196,12 @@ pub struct Wants {
     pub ended_tcp_issues: bool,
     /// Ended TCP flows closed by a RST and no FIN.
     pub ended_tcp_reset: bool,
+    /// Ended TCP flows with a low payload ratio (`low_goodput`).
+    pub ended_low_goodput: bool,
+    /// Ended TCP flows with no payload (`tcp_no_data_exchanged`).
+    pub ended_no_data: bool,
+    /// Ended TCP flows with a zero window (`zero_tcp_window`).
+    pub ended_zero_window: bool,
     /// Ended flows longer than this (ns).
     pub ended_min_duration_ns: Option<u64>,
     /// Ended flows with more bytes than this in one direction.
@@ -202,6 +217,9 @@ impl Wants {
         self.ended
             || self.ended_tcp_issues
             || self.ended_tcp_reset
+            || self.ended_low_goodput
+            || self.ended_no_data
+            || self.ended_zero_window
             || self.ended_min_duration_ns.is_some()
             || self.ended_min_bytes.is_some()
     }
@@ -235,6 +253,9 @@ impl Wants {
         let ended_all = all || self.ended;
         into.ended_tcp_issues.store(self.ended_tcp_issues, Ordering::Relaxed);
         into.ended_tcp_reset.store(self.ended_tcp_reset, Ordering::Relaxed);
+        into.ended_low_goodput.store(self.ended_low_goodput, Ordering::Relaxed);
+        into.ended_no_data.store(self.ended_no_data, Ordering::Relaxed);
+        into.ended_zero_window.store(self.ended_zero_window, Ordering::Relaxed);
         into.ended_min_duration_ns.store(self.ended_min_duration_ns.map_or(0, |d| d.max(1)), Ordering::Relaxed);
         into.ended_min_bytes.store(self.ended_min_bytes.map_or(0, |b| b.max(1)), Ordering::Relaxed);
         into.some_ended.store(self.any_ended(), Ordering::Relaxed);
@@ -375,3 +396,39 @@ pub(crate) fn conf_u64(v: Option<&Value>) -> Option<u64> {
 pub(crate) const PROTO_TCP: u8 = 6;
 pub(crate) const PROTO_ICMP: u8 = 1;
 pub(crate) const PROTO_ICMPV6: u8 = 58;
+
+/// A flow record for the checks' unit tests: 10.0.0.1:40000 → 10.0.0.2:443, with flags and
+/// (packets, bytes, payload bytes) per direction (client to server first); no classification.
+#[cfg(test)]
+pub(crate) fn test_record(l4_proto: u8, cli_flags: u8, srv_flags: u8, dirs: [(u64, u64, u64); 2]) -> FlowRecord {
+    use ntopng_engine::flow::Counters;
+    let c = |d: (u64, u64, u64)| Counters { packets: d.0, bytes: d.1 };
+    FlowRecord {
+        client: (Addr::from_v4([10, 0, 0, 1]), 40000),
+        server: (Addr::from_v4([10, 0, 0, 2]), 443),
+        cli_mac: [0; 6],
+        srv_mac: [0; 6],
+        vlan: 0,
+        l4_proto,
+        ip_version: 4,
+        cli2srv: c(dirs[0]),
+        srv2cli: c(dirs[1]),
+        cli2srv_flags: cli_flags,
+        srv2cli_flags: srv_flags,
+        marks: 0,
+        cli2srv_goodput: dirs[0].2,
+        srv2cli_goodput: dirs[1].2,
+        first_seen_ns: 0,
+        last_seen_ns: 1_000_000_000,
+        classification: None,
+        swapped: false,
+        ntopng_key: 0,
+        hash_id: 0,
+        cli2srv_tcp: Default::default(),
+        srv2cli_tcp: Default::default(),
+        cli2srv_dscp: 0,
+        srv2cli_dscp: 0,
+        end_reason: None,
+        score: Default::default(),
+    }
+}

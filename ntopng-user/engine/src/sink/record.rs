@@ -29,6 +29,11 @@ pub struct FlowRecord {
     pub srv2cli: Counters,
     pub cli2srv_flags: u8,
     pub srv2cli_flags: u8,
+    /// [`crate::flow::marks`] bits (zero windows seen, payload counted in part).
+    pub marks: u8,
+    /// L4 payload ("goodput") bytes per direction (see [`Flow::cli2srv_goodput`]).
+    pub cli2srv_goodput: u64,
+    pub srv2cli_goodput: u64,
     pub first_seen_ns: u64,
     pub last_seen_ns: u64,
     /// `None` when DPI is disabled.
@@ -50,6 +55,16 @@ pub struct FlowRecord {
 }
 
 impl FlowRecord {
+    /// L4 payload bytes, both directions.
+    pub fn goodput_bytes(&self) -> u64 {
+        self.cli2srv_goodput + self.srv2cli_goodput
+    }
+
+    /// Whether the goodput counters cover every packet of the flow (not when the kernel counted some).
+    pub fn goodput_complete(&self) -> bool {
+        self.marks & crate::flow::marks::PAYLOAD_PARTIAL == 0
+    }
+
     /// The record of flow `f` of worker `worker`.
     pub fn from_flow(
         f: &Flow,
@@ -70,6 +85,9 @@ impl FlowRecord {
             srv2cli: f.srv2cli,
             cli2srv_flags: f.cli2srv_flags,
             srv2cli_flags: f.srv2cli_flags,
+            marks: f.marks,
+            cli2srv_goodput: f.cli2srv_goodput,
+            srv2cli_goodput: f.srv2cli_goodput,
             first_seen_ns: f.first_seen_ns,
             last_seen_ns: f.last_seen_ns,
             classification,

@@ -89,7 +89,9 @@ impl ClickHouseSpec {
         }
         if let Some(db) = db.filter(|d| !d.is_empty()) {
             // The name goes into CREATE DATABASE and every query: identifier characters only.
-            if !db.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || db.starts_with(|c: char| c.is_ascii_digit()) {
+            if !db.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                || db.starts_with(|c: char| c.is_ascii_digit())
+            {
                 return Err(format!("{shown}: \"{db}\" is not a database name (letters, digits, '_')"));
             }
             spec.database = db.to_string();
@@ -111,14 +113,20 @@ mod tests {
     #[test]
     fn ntopngs_forms() {
         let d = ClickHouseSpec::parse(None).unwrap();
-        assert_eq!((d.host.as_str(), d.port, d.database.as_str(), d.user.as_str(), d.password.as_str()),
-            ("127.0.0.1", 8123, "ntopng", "default", ""));
+        assert_eq!(
+            (d.host.as_str(), d.port, d.database.as_str(), d.user.as_str(), d.password.as_str()),
+            ("127.0.0.1", 8123, "ntopng", "default", "")
+        );
         let s = ClickHouseSpec::parse(Some("localhost@18123;flows_db;ntop;pa;ss;word")).unwrap();
-        assert_eq!((s.host.as_str(), s.port, s.database.as_str(), s.user.as_str(), s.password.as_str()),
-            ("127.0.0.1", 18123, "flows_db", "ntop", "pa;ss;word"));
+        assert_eq!(
+            (s.host.as_str(), s.port, s.database.as_str(), s.user.as_str(), s.password.as_str()),
+            ("127.0.0.1", 18123, "flows_db", "ntop", "pa;ss;word")
+        );
         let s = ClickHouseSpec::parse(Some("ch.example;;;")).unwrap();
-        assert_eq!((s.host.as_str(), s.database.as_str(), s.user.as_str(), s.password.as_str()),
-            ("ch.example", "ntopng", "default", ""));
+        assert_eq!(
+            (s.host.as_str(), s.database.as_str(), s.user.as_str(), s.password.as_str()),
+            ("ch.example", "ntopng", "default", "")
+        );
         assert_eq!(ClickHouseSpec::parse(Some("[::1]@9999;db")).unwrap().url(), "http://[::1]:9999");
         assert!(!format!("{:?}", ClickHouseSpec::parse(Some("h;d;u;secret")).unwrap()).contains("secret"));
     }

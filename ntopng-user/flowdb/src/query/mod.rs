@@ -160,7 +160,53 @@ pub fn flows_plan(q: &FlowQuery) -> Result<Plan, QueryError> {
         }
         None => Vec::new(),
     };
-    Ok(Plan { ifid: q.ifid, begin: q.begin, end: q.end, items, filter, group, order, limit: maxhits(q.maxhits)? })
+    let plan = Plan { ifid: q.ifid, begin: q.begin, end: q.end, items, filter, group, order, limit: maxhits(q.maxhits)? };
+    plan.check_grouping()?;
+    Ok(plan)
+}
+
+/// Whether `e` has one value per group of `group`: it is grouped itself, or reads columns only inside
+/// aggregates or grouped subexpressions.
+fn per_group(e: &Expr, group: &[Expr]) -> bool {
+    if group.contains(e) {
+        return true;
+    }
+    let ok = |x: &Expr| per_group(x, group);
+    match e {
+        Expr::Col(_) => false,
+        Expr::Int(_) | Expr::Real(_) | Expr::Str(_) | Expr::CountStar | Expr::CountDistinct(_) => true,
+        Expr::Call(f, a) => f.is_aggregate() || ok(a),
+        Expr::Neg(a) | Expr::Not(a) => ok(a),
+        Expr::Bin(_, a, b) => ok(a) && ok(b),
+        Expr::In { e, list, .. } => ok(e) && list.iter().all(ok),
+        Expr::Like { e, pattern, .. } => ok(e) && ok(pattern),
+        Expr::Between { e, lo, hi, .. } => ok(e) && ok(lo) && ok(hi),
+    }
+}
+
+impl Plan {
+    /// In a query that aggregates, every selected and ordering expression must have one value per group
+    /// (ClickHouse, ntopng's flow store, refuses the rest; SQLite would show an arbitrary row's value).
+    fn check_grouping(&self) -> Result<(), QueryError> {
+        let aggregates = !self.group.is_empty()
+            || self.items.iter().any(|i| i.expr.has_aggregate())
+            || self.order.iter().any(|(e, _)| e.has_aggregate());
+        if !aggregates {
+            return Ok(());
+        }
+        if let Some(i) = self.items.iter().find(|i| !per_group(&i.expr, &self.group)) {
+            return Err(QueryError::Invalid(format!(
+                "select_clause: '{}' is neither in group_by_clause nor inside an aggregate function",
+                i.name
+            )));
+        }
+        if self.order.iter().any(|(e, _)| !per_group(e, &self.group)) {
+            return Err(QueryError::Invalid(
+                "order_by_clause: in a grouped query, order by grouped columns or aggregates".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The plan of a `get/db/topk_flows.lua` request: the keys, `topk(value)` per value, grouped by the
@@ -293,6 +339,7 @@ pub struct TableClauses {
 pub fn table_clauses(
     columns: &'static [schema::Column],
     table: &'static str,
+    aliases: &[(&str, &str)],
     select: Option<&str>,
     where_: Option<&str>,
     group_by: Option<&str>,
@@ -307,9 +354,18 @@ pub fn table_clauses(
         p.expect_end()?;
         items
     };
+    // Other names of columns, usable beside the columns and the select aliases (not in the select list).
+    let alias_items: Vec<Item> = aliases
+        .iter()
+        .filter_map(|(name, col)| {
+            let c = columns.iter().find(|c| c.name == *col)?;
+            Some(Item { expr: Expr::Col(c), name: name.to_string() })
+        })
+        .collect();
+    let named: Vec<Item> = items.iter().cloned().chain(alias_items.iter().cloned()).collect();
     let filter = match nonempty(where_) {
         Some(w) => {
-            let mut p = Parser::over(w, "where_clause", &[], columns, table)?;
+            let mut p = Parser::over(w, "where_clause", &alias_items, columns, table)?;
             let e = p.expr()?;
             p.expect_end()?;
             if e.has_aggregate() {
@@ -321,7 +377,7 @@ pub fn table_clauses(
     };
     let group = match nonempty(group_by) {
         Some(g) => {
-            let mut p = Parser::over(g, "group_by_clause", &items, columns, table)?;
+            let mut p = Parser::over(g, "group_by_clause", &named, columns, table)?;
             let l = p.expr_list()?;
             p.expect_end()?;
             if l.iter().any(Expr::has_aggregate) {
@@ -333,7 +389,7 @@ pub fn table_clauses(
     };
     let order = match nonempty(order_by) {
         Some(o) => {
-            let mut p = Parser::over(o, "order_by_clause", &items, columns, table)?;
+            let mut p = Parser::over(o, "order_by_clause", &named, columns, table)?;
             let l = p.order_list()?;
             p.expect_end()?;
             l
@@ -427,6 +483,10 @@ mod tests {
             ("*", "", "", "1 PRAGMA"),
             ("*", "INFO = 'a' -- comment", "", ""),
             ("*", "x'41' = INFO", "", ""),
+            // Grouped queries: a bare column beside an aggregate, an ordering neither grouped nor aggregated.
+            ("L7_PROTO, SUM(TOTAL_BYTES)", "", "", ""),
+            ("L7_PROTO, PROTOCOL, COUNT(*)", "", "L7_PROTO", ""),
+            ("L7_PROTO, COUNT(*)", "", "L7_PROTO", "PROTOCOL"),
         ];
         for (s, w, g, o) in cases {
             let r = q(s, w, g, o);

@@ -611,8 +611,7 @@ pub(super) fn flow_table(lua: &Lua, sc: &Scope, f: &FlowRecord) -> mlua::Result<
     let bytes = f.cli2srv.bytes + f.srv2cli.bytes;
     let packets = f.cli2srv.packets + f.srv2cli.packets;
     t.raw_set("bytes", bytes)?;
-    // TODO(engine): payload bytes are not counted separately yet.
-    t.raw_set("goodput_bytes", bytes)?;
+    t.raw_set("goodput_bytes", f.goodput_bytes())?;
     t.raw_set("bytes.last", 0)?;
     t.raw_set("flow.idle", false)?;
     t.raw_set("flow.status", 0)?;
@@ -677,9 +676,9 @@ pub(super) fn flow_table(lua: &Lua, sc: &Scope, f: &FlowRecord) -> mlua::Result<
     t.raw_set("seen.last", secs(f.last_seen_ns))?;
     let dur = duration(f.first_seen_ns, f.last_seen_ns);
     t.raw_set("duration", dur)?;
-    for (dir, c) in [("cli2srv", &f.cli2srv), ("srv2cli", &f.srv2cli)] {
+    for (dir, c, goodput) in [("cli2srv", &f.cli2srv, f.cli2srv_goodput), ("srv2cli", &f.srv2cli, f.srv2cli_goodput)] {
         t.raw_set(format!("{dir}.bytes"), c.bytes)?;
-        t.raw_set(format!("{dir}.goodput_bytes"), c.bytes)?;
+        t.raw_set(format!("{dir}.goodput_bytes"), goodput)?;
         t.raw_set(format!("{dir}.packets"), c.packets)?;
         t.raw_set(format!("{dir}.last"), 0)?;
         t.raw_set(format!("{dir}.throughput_bps"), 0.0)?;
