@@ -13,22 +13,42 @@ fn render(reg: &Registry) -> String {
     let mut out = String::new();
     out.push_str("# Checks: implemented and pending\n\n");
     out.push_str("Generated from the checks registry (`ntopng-user/checks`) by `tests/doc.rs`; do not edit by hand\n");
-    out.push_str("(`UPDATE_CHECKS_DOC=1 cargo test -p ntopng-checks --test doc`). Ids, keys, scores and defaults are\n");
-    out.push_str("ntopng's (shared/reference/ntopng/checks.md); risk scores are the linked nDPI's (`ndpi_risk2score`).\n");
-    out.push_str("Enable/disable and thresholds change at run time and are stored under `ntopng.prefs.checks.configset_v1`.\n");
-    out.push_str("Host checks run every minute (ntopng's `min` hook) on what each host did since the previous run; their\n");
-    out.push_str("alerts stay engaged while the condition lasts and are stored in `host_alerts` when released.\n");
-    out.push_str("User checks in Lua (`custom_lua_script`, `custom_host_lua_script`, `custom_network_lua_script`) run the\n");
+    out.push_str(
+        "(`UPDATE_CHECKS_DOC=1 cargo test -p ntopng-checks --test doc`). Ids, keys, scores and defaults are\n",
+    );
+    out.push_str(
+        "ntopng's (shared/reference/ntopng/checks.md); risk scores are the linked nDPI's (`ndpi_risk2score`).\n",
+    );
+    out.push_str(
+        "Enable/disable and thresholds change at run time and are stored under `ntopng.prefs.checks.configset_v1`.\n",
+    );
+    out.push_str(
+        "Host checks run every minute (ntopng's `min` hook) on what each host did since the previous run; their\n",
+    );
+    out.push_str(
+        "alerts stay engaged while the condition lasts and are stored in `host_alerts` when released; what each\n",
+    );
+    out.push_str(
+        "host check counts is described in doc/host-checks.md. `syn_flood` was removed from ntopng in October 2024;\n",
+    );
+    out.push_str("it is kept here (off by default) for users of older releases.\n");
+    out.push_str(
+        "User checks in Lua (`custom_lua_script`, `custom_host_lua_script`, `custom_network_lua_script`) run the\n",
+    );
     out.push_str("modules of `scripts/lua/modules/{flow,host,network}_checks/` (doc/lua-checks.md); they are on by default here\n");
     out.push_str("because a module runs only once a user has put it there.\n");
     out.push_str("The flow checks that read what the engine saw of a flow (unexpected servers, insecure protocols,\n");
-    out.push_str("blacklists, TCP issues, long-lived and elephant flows), their lists, thresholds and the blacklist file\n");
+    out.push_str(
+        "blacklists, TCP issues, long-lived and elephant flows), their lists, thresholds and the blacklist file\n",
+    );
     out.push_str("are described in doc/flow-checks.md.\n");
     for family in [Family::Flow, Family::Host, Family::Network] {
         let checks: Vec<_> = reg.all().iter().filter(|c| c.family == family).collect();
         let done = checks.iter().filter(|c| c.implemented()).count();
         let _ = write!(out, "\n## {} checks ({done} implemented of {})\n\n", family.subdir(), checks.len());
-        out.push_str("| check key | alert id | name | category | score | client % | severity | default | nDPI risk | status |\n");
+        out.push_str(
+            "| check key | alert id | name | category | score | client % | severity | default | nDPI risk | status |\n",
+        );
         out.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
         for c in checks {
             let status = match &c.status {

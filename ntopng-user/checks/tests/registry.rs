@@ -63,7 +63,10 @@ fn disabled_check_raises_nothing_and_leaves_the_mask() {
     assert_eq!(a.predominant().key, "known_proto_on_non_std_port");
     assert!(evaluate(&checks, 1 << 6).is_none());
     assert_eq!(checks.set_enabled("flow", "no_such_check", true), Err(ntopng_checks::ConfigError::UnknownCheck));
-    assert_eq!(checks.set_enabled("bogus", "tls_certificate_selfsigned", true), Err(ntopng_checks::ConfigError::UnknownCheck));
+    assert_eq!(
+        checks.set_enabled("bogus", "tls_certificate_selfsigned", true),
+        Err(ntopng_checks::ConfigError::UnknownCheck)
+    );
 
     // Thresholds change at run time through edit_check_config's JSON.
     let conf = serde_json::json!({"min": {"enabled": true, "script_conf": {"threshold": 64}}});
@@ -87,7 +90,8 @@ fn disabled_check_raises_nothing_and_leaves_the_mask() {
 }
 
 fn tempdir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("ntopng-checks-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let d =
+        std::env::temp_dir().join(format!("ntopng-checks-{}-{:?}", std::process::id(), std::thread::current().id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -102,7 +106,10 @@ fn a_script_edit_of_the_stored_configset_is_applied() {
     // An empty store gets every check's entry.
     checks.use_store(store.clone()).unwrap();
     let mut cs: serde_json::Value = serde_json::from_str(&store.get(CONFIGSET_KEY).unwrap().unwrap()).unwrap();
-    assert_eq!(cs["config"]["flow"].as_object().unwrap().len(), Registry::ntopng().all().iter().filter(|c| c.family == Family::Flow).count());
+    assert_eq!(
+        cs["config"]["flow"].as_object().unwrap().len(),
+        Registry::ntopng().all().iter().filter(|c| c.family == Family::Flow).count()
+    );
     // As disable/check.lua does it: every hook off, written back with an empty script_conf as [].
     cs["config"]["flow"]["ndpi_numeric_ip_host"] = serde_json::json!({"all": {"enabled": false, "script_conf": []}});
     store.set(CONFIGSET_KEY, &cs.to_string(), None).unwrap();
@@ -120,18 +127,86 @@ fn host_checks_follow_the_configuration() {
     let w = HostWindow { syn_sent: 300, new_flows_per_sec_as_server: 400, score_as_client: 6000, ..Default::default() };
     // Defaults (checks.md §3): only score_threshold is on, at 5000.
     let raised = host::run(&checks, &w);
-    assert_eq!(raised.iter().map(|a| (a.key, a.alert_id, a.score)).collect::<Vec<_>>(), vec![("score_threshold", 17, 150)]);
+    assert_eq!(
+        raised.iter().map(|a| (a.key, a.alert_id, a.score)).collect::<Vec<_>>(),
+        vec![("score_threshold", 17, 150)]
+    );
     assert_eq!(raised[0].severity(), Severity::Error);
     checks.set_enabled("host", "syn_scan", true).unwrap();
     checks.set_enabled("host", "flow_flood", true).unwrap();
     let raised = host::run(&checks, &w);
-    let got: Vec<_> = raised.iter().map(|a| (a.key, a.alert_id, a.hit.value, a.hit.threshold, a.is_attacker())).collect();
-    assert_eq!(got, vec![("syn_scan", 5, 300, 256, true), ("flow_flood", 4, 400, 256, false), ("score_threshold", 17, 6000, 5000, true)]);
+    let got: Vec<_> =
+        raised.iter().map(|a| (a.key, a.alert_id, a.hit.value, a.hit.threshold, a.is_attacker())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("syn_scan", 5, 300, 256, true),
+            ("flow_flood", 4, 400, 256, false),
+            ("score_threshold", 17, 6000, 5000, true)
+        ]
+    );
     assert_eq!(raised[0].severity(), Severity::Warning);
     // The threshold comes from script_conf.
     let conf = serde_json::json!({"min": {"enabled": true, "script_conf": {"threshold": 300}}});
     checks.set_config("host", "syn_scan", &conf).unwrap();
     assert!(host::run(&checks, &w).iter().all(|a| a.key != "syn_scan"));
-    // syn_flood was removed from ntopng: not a check here either.
-    assert!(Registry::ntopng().get(Family::Host, "syn_flood").is_none());
+    // syn_flood was removed from ntopng in October 2024; kept here (off by default, emergency).
+    let reg = Registry::ntopng();
+    let sf = reg.get(Family::Host, "syn_flood").unwrap();
+    assert_eq!(
+        (sf.alert_id, sf.score, sf.client_pct, sf.default_enabled, sf.default_threshold),
+        (6, 250, 100, false, Some(256))
+    );
+    assert_eq!(sf.severity(), Severity::Emergency);
+}
+
+#[test]
+fn scan_flood_and_contact_checks_are_off_until_enabled() {
+    use ntopng_checks::{host, HostWindow};
+    let checks = Checks::new(Arc::new(Registry::ntopng()), None);
+    let w = HostWindow {
+        ip: Some("192.0.2.1".parse().unwrap()),
+        syn_rcvd_per_sec: 1000,
+        fin_sent: 300,
+        rst_rcvd: 400,
+        icmp_rcvd_per_sec: 251,
+        incomplete_flows: 33,
+        dns_servers: 10,
+        ntp_servers: 12,
+        smtp_servers: 6,
+        ..Default::default()
+    };
+    assert!(host::run(&checks, &w).is_empty(), "all off by default");
+    let keys = [
+        "syn_flood",
+        "fin_scan",
+        "rst_scan",
+        "icmp_flood",
+        "scan_detection",
+        "dns_contacts",
+        "ntp_contacts",
+        "smtp_contacts",
+    ];
+    for k in keys {
+        checks.set_enabled("host", k, true).unwrap();
+    }
+    let got: Vec<_> = host::run(&checks, &w)
+        .iter()
+        .map(|a| (a.key, a.alert_id, a.score, a.hit.value, a.hit.threshold, a.is_attacker()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("syn_flood", 6, 250, 1000, 256, false),
+            ("fin_scan", 21, 50, 300, 256, true),
+            ("rst_scan", 25, 50, 400, 256, true),
+            ("icmp_flood", 18, 50, 251, 250, false),
+            ("scan_detection", 20, 100, 33, 32, true),
+            ("dns_contacts", 2, 10, 10, 5, true),
+            ("ntp_contacts", 3, 10, 12, 5, true),
+            ("smtp_contacts", 1, 10, 6, 5, true),
+        ]
+    );
+    let ids = host::alert_ids(checks.registry());
+    assert_eq!(ids, vec![5, 4, 17, 6, 21, 25, 18, 20, 2, 3, 1]);
 }

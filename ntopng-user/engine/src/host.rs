@@ -1,7 +1,7 @@
 //! Per-worker host accounting, keyed by (IP, VLAN); merged across workers on read.
 
 use crate::flow::{Counters, Slot, NONE};
-use crate::host_counters::{HostScore, NewFlowRate, SynCounters};
+use crate::host_counters::{HostScore, NewFlowRate, PacketRates, ServerContacts, SynCounters};
 use hashbrown::{HashMap, HashSet};
 use ntopng_wire::Addr;
 use std::collections::BTreeMap;
@@ -84,9 +84,12 @@ pub struct Host {
     pub l7: BTreeMap<u16, HostL7>,
     /// Per DSCP of the packets this host sent in a flow (ntopng's host DSCP stats).
     pub dscp: BTreeMap<u8, DirCounters>,
-    /// Inputs of the host checks (SYN scan, flow flood) and the host's share of its flows' scores.
+    /// Inputs of the host checks (scans, floods, server contacts) and the host's share of its flows' scores.
     pub syn: SynCounters,
     pub new_flows: NewFlowRate,
+    pub rates: PacketRates,
+    /// Allocated at the host's first DNS, NTP or SMTP flow.
+    pub contacts: Option<Box<ServerContacts>>,
     pub score: HostScore,
 }
 
@@ -112,6 +115,8 @@ impl Host {
             dscp: BTreeMap::new(),
             syn: SynCounters::default(),
             new_flows: NewFlowRate::default(),
+            rates: PacketRates::default(),
+            contacts: None,
             score: HostScore::default(),
         }
     }
@@ -161,6 +166,10 @@ impl Host {
         }
         self.syn.merge(&o.syn);
         self.new_flows.merge(&o.new_flows);
+        self.rates.merge(&o.rates);
+        if let Some(oc) = &o.contacts {
+            self.contacts.get_or_insert_with(Default::default).merge(oc);
+        }
         self.score.merge(&o.score);
     }
 }
@@ -251,5 +260,14 @@ impl HostTable {
             })
             .map(|(i, _)| i)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The host entry's size (x86-64): 344 bytes before the scan/flood/contact counters, 408 with them.
+    #[test]
+    fn host_entry_size() {
+        assert_eq!(std::mem::size_of::<super::Host>(), 408);
     }
 }

@@ -5,7 +5,7 @@
 use crate::bcast_domains::BcastDomains;
 use crate::config::{EngineConfig, LOCAL_HOST_IDLE_NS, PURGE_FRACTION, PURGE_PERIOD_NS, REMOTE_HOST_IDLE_NS};
 use crate::flow::{marks, tcp_flags, Counters, Detection, Flow, FlowScore, NONE};
-use crate::host_counters::SynKind;
+use crate::host_counters::{PacketRates, ServerContacts, ServerKind, SynKind};
 use crate::flow_key::{FlowKey, Side};
 use crate::offload::FlowOffload;
 use crate::flow_table::FlowTable;
@@ -245,6 +245,12 @@ impl Worker {
         if zw && p.l4_proto == ipproto::TCP {
             flow.marks |= if from_client { marks::ZERO_WINDOW_CLI2SRV } else { marks::ZERO_WINDOW_SRV2CLI };
         }
+        let syn = SynKind::of(p.l4_proto, p.tcp_flags);
+        // The server's first SYN-ACK in a flow its client opened with a SYN: the handshake is answered.
+        let answered = syn == SynKind::SynAck
+            && !from_client
+            && flow.srv2cli_flags & tcp_flags::SYN == 0
+            && flow.cli2srv_flags & tcp_flags::SYN != 0;
         let (dir, flags, dscp, seq, sender, receiver, smac, rmac) = if from_client {
             let f = &mut *flow;
             f.cli2srv_goodput += p.payload_len as u64;
@@ -261,18 +267,35 @@ impl Worker {
         flow.last_seen_ns = now;
         let mut sender_local = false;
         let mut receiver_local = false;
-        let syn = SynKind::of(p.l4_proto, p.tcp_flags);
+        // Per-second rates of SYNs and ICMP packets (flood checks): one branch for other packets.
+        let rated = if syn == SynKind::Syn {
+            Some(PacketRates::SYN_SENT)
+        } else if p.l4_proto == ipproto::ICMP || p.l4_proto == ipproto::ICMPV6 {
+            Some(PacketRates::ICMP_SENT)
+        } else {
+            None
+        };
+        let round = if rated.is_some() { self.shared.cfg.host_check_round.load(Ordering::Relaxed) } else { 0 };
         if let Some(h) = hosts.get_mut(sender) {
             h.sent.add(len);
             h.last_seen_ns = now;
             h.mac = p.src_mac;
             h.syn.sent(syn);
+            if let Some(what) = rated {
+                h.rates.count(round, now, what);
+            }
             sender_local = h.local;
         }
         if let Some(h) = hosts.get_mut(receiver) {
             h.rcvd.add(len);
             h.last_seen_ns = now;
             h.syn.rcvd(syn);
+            if let Some(what) = rated {
+                h.rates.count(round, now, what + 1);
+            }
+            if answered {
+                h.syn.tcp_answered = h.syn.tcp_answered.wrapping_add(1);
+            }
             receiver_local = h.local;
         }
         iface.localstats.add(sender_local, receiver_local, &Counters { packets: 1, bytes: len as u64 });
@@ -295,6 +318,7 @@ impl Worker {
                 // Frees nDPI's state now: a classified flow keeps only its classification.
                 tap_classified(&self.shared, self.id, flow, &c);
                 score_classified(&self.shared, hosts, flow, &c);
+                count_contacts(&self.shared, hosts, flow, &c);
                 flow.detection = Detection::Done(c);
                 // Nothing else needs its packets: let the kernel count them from now on
                 // (the XDP program keys plain and VLAN-tagged frames only).
@@ -370,8 +394,12 @@ impl Worker {
         let srv_port = flow.server().1;
         let has_ports = p.src_port != 0 || p.dst_port != 0;
         let round = shared.cfg.host_check_round.load(Ordering::Relaxed);
+        let opened_with_syn = p.l4_proto == ipproto::TCP && p.tcp_flags & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN;
         if let Some(h) = st.hosts.get_mut(cli_host) {
             h.new_flows.count(round, now, true);
+            if opened_with_syn {
+                h.syn.tcp_opened = h.syn.tcp_opened.wrapping_add(1);
+            }
             h.active_flows_as_client += 1;
             h.total_flows_as_client += 1;
             h.contacted_peers.insert(srv);
@@ -491,6 +519,7 @@ impl Worker {
                 let c = d.give_up(self.detector.as_mut().expect("detector"));
                 tap_classified(&self.shared, self.id, &flow, &c);
                 score_classified(&self.shared, &mut self.state.hosts, &mut flow, &c);
+                count_contacts(&self.shared, &mut self.state.hosts, &flow, &c);
                 Some(c)
             }
             Detection::Done(c) => Some(c),
@@ -542,6 +571,7 @@ impl Worker {
                     let c = d.give_up(det);
                     tap_classified(&self.shared, self.id, f, &c);
                     score_classified(&self.shared, hosts, f, &c);
+                    count_contacts(&self.shared, hosts, f, &c);
                     f.detection = Detection::Done(c);
                 }
             }
@@ -586,6 +616,24 @@ fn score_classified(shared: &Shared, hosts: &mut HostTable, flow: &mut Flow, c: 
     if risks != 0 {
         flow.score = FlowScore::of_risks(risks);
         score_hosts(hosts, flow);
+    }
+}
+
+/// The classified-flow hook of the server contact checks (once per flow): the client contacted a DNS,
+/// NTP or SMTP server; the server of a DNS flow is marked as a DNS server (nDPI often classifies DNS on
+/// the query, before any answer, so being asked is what counts).
+#[inline]
+fn count_contacts(shared: &Shared, hosts: &mut HostTable, flow: &Flow, c: &ndpi::Classification) {
+    let Some(kind) = ServerKind::of(c.master_protocol, c.app_protocol) else { return };
+    let round = shared.cfg.host_check_round.load(Ordering::Relaxed);
+    let server = flow.server().0;
+    if let Some(h) = hosts.get_mut(flow.cli_host) {
+        h.contacts.get_or_insert_with(Box::<ServerContacts>::default).contacted(round, kind, server);
+    }
+    if kind == ServerKind::Dns {
+        if let Some(h) = hosts.get_mut(flow.srv_host) {
+            h.contacts.get_or_insert_with(Box::<ServerContacts>::default).dns_server = true;
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use crate::interfaces::Interfaces;
 use ntopng_alerts::{Engaged, EngagedKey, HostAlertRow, Refresh};
 use ntopng_checks::Family;
 use ntopng_engine::host::HostKey;
-use ntopng_engine::host_counters::SynCounters;
+use ntopng_engine::host_counters::{PacketRates, ServerKind, SynCounters};
 use ntopng_lua::{EngagedSummary, InterfaceProvider, ViewNeeds};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -119,21 +119,42 @@ fn check_interface(ifaces: &Interfaces, alerting: &Alerting, ifid: i32, runs: &m
     // From here, workers count new flows in the next round.
     round_counter.store(round.wrapping_add(1), Ordering::Relaxed);
     let now = now_secs();
+    let ours_ids = ntopng_checks::host::alert_ids(checks.registry());
     let mut raised = Vec::new();
     let mut syn_now = HashMap::with_capacity(view.snapshot.hosts.len());
     for (key, h) in &view.snapshot.hosts {
         let before = runs.syn_before.get(key).copied().unwrap_or_default();
         syn_now.insert(*key, h.syn);
         let (flows_cli, flows_srv) = h.new_flows.max_in_round(round);
+        let rates = h.rates.max_in_round(round);
+        let contacts = h.contacts.as_ref().map_or([0; 3], |c| c.counts_in_round(round));
+        let (s, b) = (&h.syn, &before);
+        let opened = s.tcp_opened.wrapping_sub(b.tcp_opened);
+        let answered = s.tcp_answered.wrapping_sub(b.tcp_answered);
         let w = ntopng_checks::HostWindow {
-            syn_sent: h.syn.syn_sent.saturating_sub(before.syn_sent),
-            synack_rcvd: h.syn.synack_rcvd.saturating_sub(before.synack_rcvd),
-            syn_rcvd: h.syn.syn_rcvd.saturating_sub(before.syn_rcvd),
-            synack_sent: h.syn.synack_sent.saturating_sub(before.synack_sent),
+            syn_sent: s.syn_sent.saturating_sub(b.syn_sent),
+            synack_rcvd: s.synack_rcvd.saturating_sub(b.synack_rcvd),
+            syn_rcvd: s.syn_rcvd.saturating_sub(b.syn_rcvd),
+            synack_sent: s.synack_sent.saturating_sub(b.synack_sent),
             new_flows_per_sec_as_client: flows_cli,
             new_flows_per_sec_as_server: flows_srv,
             score_as_client: h.score.as_client,
             score_as_server: h.score.as_server,
+            ip: Some(key.addr.to_ip()),
+            syn_sent_per_sec: rates[PacketRates::SYN_SENT],
+            syn_rcvd_per_sec: rates[PacketRates::SYN_RCVD],
+            fin_sent: u64::from(s.fin_sent.wrapping_sub(b.fin_sent)),
+            fin_rcvd: u64::from(s.fin_rcvd.wrapping_sub(b.fin_rcvd)),
+            rst_sent: u64::from(s.rst_sent.wrapping_sub(b.rst_sent)),
+            rst_rcvd: u64::from(s.rst_rcvd.wrapping_sub(b.rst_rcvd)),
+            icmp_sent_per_sec: rates[PacketRates::ICMP_SENT],
+            icmp_rcvd_per_sec: rates[PacketRates::ICMP_RCVD],
+            // Answers to flows opened before the previous run may outnumber this run's openings.
+            incomplete_flows: u64::from(opened.saturating_sub(answered)),
+            dns_servers: contacts[ServerKind::Dns as usize],
+            ntp_servers: contacts[ServerKind::Ntp as usize],
+            smtp_servers: contacts[ServerKind::Smtp as usize],
+            dns_server: h.contacts.as_ref().is_some_and(|c| c.dns_server),
         };
         for a in ntopng_checks::host::run(checks, &w) {
             raised.push(HostAlertRow::raised(ifid, key.addr.to_ip(), key.vlan, h.network_id, &a, now));
@@ -152,7 +173,7 @@ fn check_interface(ifaces: &Interfaces, alerting: &Alerting, ifid: i32, runs: &m
             }
             seen.insert(key);
         }
-        let ours = |k: &EngagedKey| k.family == Family::Host && RUST_HOST_ALERTS.contains(&k.alert_id);
+        let ours = |k: &EngagedKey| k.family == Family::Host && ours_ids.contains(&k.alert_id);
         match engaged.release_unseen(store, ours, &seen, now) {
             Ok(0) => {}
             Ok(n) => log::debug!("interface {ifid}: {n} host alerts released"),
@@ -165,9 +186,6 @@ fn check_interface(ifaces: &Interfaces, alerting: &Alerting, ifid: i32, runs: &m
         ifaces.set_engaged(ifid, summary);
     }
 }
-
-/// The host alerts the checks of this runner raise (syn_scan, flow_flood, score_threshold).
-const RUST_HOST_ALERTS: [u16; 3] = [5, 4, 17];
 
 /// The engaged host alerts per host, every source counted (Lua user checks too): count and score.
 pub fn engaged_summary(engaged: &Engaged) -> BTreeMap<HostKey, EngagedSummary> {

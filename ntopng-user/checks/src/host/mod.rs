@@ -1,16 +1,26 @@
 //! The host checks (checks.md §3): run by the daemon's host check runner every minute (ntopng's `min`
 //! hook) on what each host did since the previous run ([`HostWindow`]). One module per check; each
 //! says whether its condition holds and with which values; [`run`] applies the configuration (on/off,
-//! `script_conf.threshold`) and the registry's identity (alert id, score).
+//! `script_conf.threshold`) and the registry's identity (alert id, score). doc/host-checks.md says what
+//! each one counts.
 
+pub mod dns_contacts;
+pub mod fin_scan;
 pub mod flow_flood;
+pub mod icmp_flood;
+pub mod ntp_contacts;
+pub mod rst_scan;
+pub mod scan_detection;
 pub mod score_threshold;
+pub mod smtp_contacts;
+pub mod syn_flood;
 pub mod syn_scan;
 
 use crate::config::Checks;
 use crate::registry::{AlertCategory, Family};
 use crate::severity::Severity;
 use serde_json::{json, Value};
+use std::net::IpAddr;
 
 /// One host's activity since the previous run of the checks (counts are differences between runs).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,6 +37,59 @@ pub struct HostWindow {
     /// The host's score now (not a difference): its active flows' shares.
     pub score_as_client: u32,
     pub score_as_server: u32,
+    /// The host's address (for the descriptions).
+    pub ip: Option<IpAddr>,
+    /// Most SYNs (without ACK) sent / received in one second (packet time).
+    pub syn_sent_per_sec: u32,
+    pub syn_rcvd_per_sec: u32,
+    /// FINs without ACK sent / received.
+    pub fin_sent: u64,
+    pub fin_rcvd: u64,
+    /// RSTs sent / received.
+    pub rst_sent: u64,
+    pub rst_rcvd: u64,
+    /// Most ICMP (and ICMPv6) packets sent / received in one second (packet time).
+    pub icmp_sent_per_sec: u32,
+    pub icmp_rcvd_per_sec: u32,
+    /// TCP flows the host opened with a SYN, minus those its servers answered with a SYN-ACK.
+    pub incomplete_flows: u64,
+    /// Distinct DNS, NTP and SMTP servers the host contacted as client.
+    pub dns_servers: u32,
+    pub ntp_servers: u32,
+    pub smtp_servers: u32,
+    /// The host was the server of a DNS flow (ever).
+    pub dns_server: bool,
+}
+
+impl HostWindow {
+    /// The host's address in words ("the host" when unknown).
+    pub fn who(&self) -> String {
+        self.ip.map_or_else(|| "the host".to_string(), |ip| ip.to_string())
+    }
+}
+
+/// The server contact checks: `value` distinct `what` servers, above the threshold.
+pub(crate) fn contacts(w: &HostWindow, what: &str, value: u64, threshold: u64) -> Option<(Hit, String)> {
+    (value > threshold).then(|| {
+        (
+            Hit { value, threshold, as_attacker: true },
+            format!(
+                "{} contacted {value} distinct {what} servers since the previous check (threshold {threshold})",
+                w.who()
+            ),
+        )
+    })
+}
+
+/// The attacker side when it is above the threshold, else the victim side when it is: (value, attacker).
+pub(crate) fn attacker_or_victim(attacker: u64, victim: u64, threshold: u64) -> Option<(u64, bool)> {
+    if attacker > threshold {
+        Some((attacker, true))
+    } else if victim > threshold {
+        Some((victim, false))
+    } else {
+        None
+    }
 }
 
 /// A condition that holds: the value that crossed the threshold and the side that crossed it.
@@ -80,7 +143,20 @@ const HOST_CHECKS: &[(&str, Evaluate)] = &[
     ("syn_scan", syn_scan::evaluate),
     ("flow_flood", flow_flood::evaluate),
     ("score_threshold", score_threshold::evaluate),
+    ("syn_flood", syn_flood::evaluate),
+    ("fin_scan", fin_scan::evaluate),
+    ("rst_scan", rst_scan::evaluate),
+    ("icmp_flood", icmp_flood::evaluate),
+    ("scan_detection", scan_detection::evaluate),
+    ("dns_contacts", dns_contacts::evaluate),
+    ("ntp_contacts", ntp_contacts::evaluate),
+    ("smtp_contacts", smtp_contacts::evaluate),
 ];
+
+/// The alert ids of the checks in [`HOST_CHECKS`] (what the daemon's runner engages and releases).
+pub fn alert_ids(registry: &crate::registry::Registry) -> Vec<u16> {
+    HOST_CHECKS.iter().filter_map(|(key, _)| registry.get(Family::Host, key)).map(|d| d.alert_id).collect()
+}
 
 /// Runs every enabled host check on one host's window.
 pub fn run(checks: &Checks, w: &HostWindow) -> Vec<RaisedHostAlert> {
