@@ -139,6 +139,10 @@ pub struct FlowExtra {
     /// Sequence problems per direction (client to server, server to client).
     pub cli2srv_tcp: TcpStats,
     pub srv2cli_tcp: TcpStats,
+    /// After ntopng's swap: what the two directions had counted before it, sent by today's server
+    /// (then the client-to-server direction) and by today's client. The counters stay where they were
+    /// counted; the hosts' tables need who sent what.
+    pub before_swap: Option<(Counters, Counters)>,
 }
 
 impl Flow {
@@ -193,10 +197,26 @@ impl Flow {
             first_seen_ns: self.first_seen_ns,
             last_seen_ns: self.last_seen_ns,
         };
+        let (cli_sent, srv_sent) = self.sent_by_peers();
         [
-            (self.cli_host, share(self.cli2srv_dscp, self.cli2srv, self.srv2cli)),
-            (self.srv_host, share(self.srv2cli_dscp, self.srv2cli, self.cli2srv)),
+            (self.cli_host, share(self.cli2srv_dscp, cli_sent, srv_sent)),
+            (self.srv_host, share(self.srv2cli_dscp, srv_sent, cli_sent)),
         ]
+    }
+
+    /// What the client and the server sent: the direction counters, corrected for what was counted
+    /// before a swap.
+    pub fn sent_by_peers(&self) -> (Counters, Counters) {
+        match self.extra.as_ref().and_then(|e| e.before_swap) {
+            None => (self.cli2srv, self.srv2cli),
+            Some((by_server, by_client)) => {
+                let moved = |total: Counters, out: Counters, back: Counters| Counters {
+                    packets: total.packets - out.packets + back.packets,
+                    bytes: total.bytes - out.bytes + back.bytes,
+                };
+                (moved(self.cli2srv, by_server, by_client), moved(self.srv2cli, by_client, by_server))
+            }
+        }
     }
 
     pub fn classification(&self) -> Option<&Classification> {
@@ -224,6 +244,8 @@ impl Flow {
     /// Performs a pending swap: endpoints, MACs, hosts and flags change sides; the counters
     /// stay where they were counted (as ntopng does).
     pub fn swap(&mut self) {
+        let before = (self.cli2srv, self.srv2cli);
+        self.extra_mut().before_swap = Some(before);
         self.client = other(self.client);
         std::mem::swap(&mut self.cli_mac, &mut self.srv_mac);
         std::mem::swap(&mut self.cli_host, &mut self.srv_host);
