@@ -85,13 +85,15 @@ pub struct Sides {
     pub flow: Option<FlowId>,
     /// The flow's key names the server as client (first packet came from the server).
     pub swapped: bool,
-    /// ntopng's swap heuristic asked for a swap: it happens at the first packet in the other direction.
-    pub swap_at_reply: bool,
+    /// [`ClientRule::SwapAwaitsProtocol`]: packets after the first count client-to-server.
+    pub swap_pending: bool,
+    /// Packets sent in the current flow.
+    pub sent: u64,
 }
 
 impl Sides {
     fn new(client: Endpoint, server: Endpoint, encap: Encap, proto: u8) -> Sides {
-        Sides { client, server, encap, proto, flow: None, swapped: false, swap_at_reply: false }
+        Sides { client, server, encap, proto, flow: None, swapped: false, swap_pending: false, sent: 0 }
     }
     /// The key with the real client as client.
     pub fn key(&self) -> FlowKey {
@@ -108,7 +110,8 @@ impl Sides {
     /// Opens a new flow instance for the following packets.
     pub fn open(&mut self, rec: &mut Recorder, rule: ClientRule, l7: Option<&str>) -> FlowId {
         self.swapped = false;
-        self.swap_at_reply = false;
+        self.swap_pending = false;
+        self.sent = 0;
         let id = rec.open_flow(self.key(), rule, l7);
         self.flow = Some(id);
         id
@@ -122,7 +125,8 @@ impl Sides {
         let id = rec.open_flow(key, rule, None);
         self.flow = Some(id);
         self.swapped = true;
-        self.swap_at_reply = rule == ClientRule::SwappedAtReply;
+        self.swap_pending = rule == ClientRule::SwapAwaitsProtocol;
+        self.sent = 0;
         id
     }
     pub fn close(&mut self, rec: &mut Recorder, end: FlowEnd) {
@@ -136,15 +140,17 @@ impl Sides {
             Dir::S2C => (&self.server, &self.client),
         }
     }
-    fn acct(&mut self, rec: &mut Recorder, dir: Dir, payload: usize) -> Acct {
-        // A packet against the key's direction performs a pending swap before it is counted.
-        if let (true, Some(id)) = (self.swap_at_reply, self.flow) {
-            if (dir == Dir::C2S) == self.swapped {
-                rec.swap_flow_key(id);
-                self.swapped = !self.swapped;
-                self.swap_at_reply = false;
-            }
+    fn acct(&mut self, dir: Dir, payload: usize) -> Acct {
+        self.sent += 1;
+        if self.swap_pending && self.sent > 1 {
+            // Either side's packet, counted as the key's client-to-server direction.
+            let dir = if self.swapped { Dir::S2C } else { Dir::C2S };
+            return self.acct_as(dir, payload);
         }
+        self.acct_as(dir, payload)
+    }
+
+    fn acct_as(&self, dir: Dir, payload: usize) -> Acct {
         match self.flow {
             None => Acct::NoFlow,
             Some(id) => {
@@ -200,7 +206,7 @@ impl TcpConv {
     /// Builds and records one segment at `ts_ns`.
     pub fn send(&mut self, rec: &mut Recorder, ts_ns: u64, dir: Dir, flags: u8, payload: &[u8]) -> io::Result<()> {
         let f = self.frame(dir, flags, payload);
-        let acct = self.sides.acct(rec, dir, payload.len());
+        let acct = self.sides.acct(dir, payload.len());
         rec.frame(ts_ns, &f, acct)
     }
 
@@ -257,7 +263,7 @@ impl UdpConv {
     }
     pub fn send(&mut self, rec: &mut Recorder, ts_ns: u64, dir: Dir, payload: &[u8]) -> io::Result<()> {
         let f = self.frame(dir, payload);
-        let acct = self.sides.acct(rec, dir, payload.len());
+        let acct = self.sides.acct(dir, payload.len());
         rec.frame(ts_ns, &f, acct)
     }
 }
@@ -293,7 +299,7 @@ impl EchoConv {
     }
     pub fn send(&mut self, rec: &mut Recorder, ts_ns: u64, dir: Dir, payload: &[u8]) -> io::Result<()> {
         let f = self.frame(dir, payload);
-        let acct = self.sides.acct(rec, dir, payload.len());
+        let acct = self.sides.acct(dir, payload.len());
         rec.frame(ts_ns, &f, acct)
     }
 }

@@ -41,10 +41,12 @@ pub enum ClientRule {
     /// The first packet seen was a SYN+ACK: ntopng keeps its sender as the client (the SYN flag
     /// rules its swap heuristic out), although its receiver must have sent the SYN.
     SynAckSender,
-    /// ntopng's swap heuristic (data_model.md §3.2): the first packet, neither SYN nor SYN+ACK, came from
-    /// the lower port, so the flow's first key (its sender as client) is swapped at the first packet in
-    /// the other direction. What was counted before the swap stays client-to-server.
-    SwappedAtReply,
+    /// ntopng's swap heuristic (data_model.md §3.2) asked for a swap (the first packet, neither SYN nor
+    /// SYN+ACK, came from the lower port), but ntopng swaps only once nDPI knows the protocol and this
+    /// flow's payload names none: the sender of the first packet stays the client, and every later
+    /// packet, either way, is counted client-to-server (ntopng's flow lookup takes it so while the swap
+    /// is pending).
+    SwapAwaitsProtocol,
 }
 
 /// How a flow ended inside the capture.
@@ -100,10 +102,6 @@ pub struct FlowExpect {
     /// Application protocol nDPI should find (its master protocol name), when the scenario
     /// sends something classifiable.
     pub l7: Option<String>,
-    /// What the key's two directions had counted when the key was swapped
-    /// ([`ClientRule::SwappedAtReply`]): sent by today's server and client respectively.
-    #[serde(skip)]
-    pub before_swap: (Counters, Counters),
 }
 
 impl FlowExpect {
@@ -236,24 +234,8 @@ impl<'a> Recorder<'a> {
             last_ts_ns: 0,
             end: FlowEnd::Open,
             l7: l7.map(str::to_string),
-            before_swap: Default::default(),
         });
         FlowId(self.desc.flows.len() - 1)
-    }
-
-    /// Swaps the client and server of a flow's key; its counters stay where they were counted.
-    pub fn swap_flow_key(&mut self, id: FlowId) {
-        if let Some(f) = self.desc.flows.get_mut(id.0) {
-            let k = f.key;
-            f.key = FlowKey {
-                client: k.server,
-                client_port: k.server_port,
-                server: k.client,
-                server_port: k.client_port,
-                ..k
-            };
-            f.before_swap = (f.c2s, f.s2c);
-        }
     }
 
     /// Records how a flow ended.
@@ -317,17 +299,13 @@ impl<'a> Recorder<'a> {
         let mut hosts: BTreeMap<(u16, IpAddr), HostExpect> = BTreeMap::new();
         for f in &self.desc.flows {
             let k = f.key;
-            // Hosts count what they sent: before a swap the client-to-server direction was the server's.
-            let (by_server_before, by_client_before) = f.before_swap;
-            let client_sent = sub(&add_to(f.c2s, &by_client_before), &by_server_before);
-            let server_sent = sub(&add_to(f.s2c, &by_server_before), &by_client_before);
             let c = hosts.entry((k.vlan, k.client)).or_insert_with(|| HostExpect::new(k.vlan, k.client));
-            add(&mut c.sent, &client_sent);
-            add(&mut c.rcvd, &server_sent);
+            add(&mut c.sent, &f.c2s);
+            add(&mut c.rcvd, &f.s2c);
             c.flows_as_client += 1;
             let s = hosts.entry((k.vlan, k.server)).or_insert_with(|| HostExpect::new(k.vlan, k.server));
-            add(&mut s.sent, &server_sent);
-            add(&mut s.rcvd, &client_sent);
+            add(&mut s.sent, &f.s2c);
+            add(&mut s.rcvd, &f.c2s);
             s.flows_as_server += 1;
         }
         self.desc.hosts = hosts.into_values().collect();
@@ -339,19 +317,6 @@ fn add(a: &mut Counters, b: &Counters) {
     a.packets += b.packets;
     a.bytes += b.bytes;
     a.payload_bytes += b.payload_bytes;
-}
-
-fn add_to(mut a: Counters, b: &Counters) -> Counters {
-    add(&mut a, b);
-    a
-}
-
-fn sub(a: &Counters, b: &Counters) -> Counters {
-    Counters {
-        packets: a.packets - b.packets,
-        bytes: a.bytes - b.bytes,
-        payload_bytes: a.payload_bytes - b.payload_bytes,
-    }
 }
 
 #[cfg(test)]

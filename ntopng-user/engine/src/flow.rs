@@ -219,6 +219,15 @@ impl Flow {
         }
     }
 
+    /// nDPI has named the flow's protocol, on some packet so far (ntopng swaps a flow only then).
+    pub fn protocol_known(&self) -> bool {
+        match &self.detection {
+            Detection::Done(c) => c.app_protocol != 0 || c.master_protocol != 0,
+            Detection::InProgress(d) => d.protocol_known(),
+            Detection::Disabled => false,
+        }
+    }
+
     pub fn classification(&self) -> Option<&Classification> {
         match &self.detection {
             Detection::Done(c) => Some(c),

@@ -16,6 +16,8 @@ pub struct Dissection {
     l4_proto: u8,
     /// Last timestamp given to nDPI, kept monotonic as ndpiReader does.
     last_ms: u64,
+    /// nDPI has returned a protocol for the flow (ntopng's "detected"), even if it goes on dissecting.
+    known: bool,
 }
 
 // The state belongs to one flow, processed by one worker at a time.
@@ -32,7 +34,7 @@ impl Dissection {
             std::ptr::write_bytes(p.as_ptr() as *mut u8, 0, size);
             p
         };
-        Dissection { flow, l4_proto, last_ms: 0 }
+        Dissection { flow, l4_proto, last_ms: 0, known: false }
     }
 
     /// Feeds the IP packet `l3` (from the innermost IP header to the end of the capture) seen at
@@ -51,6 +53,7 @@ impl Dissection {
         let len = l3.len().min(u16::MAX as usize) as u16;
         // SAFETY: module and flow are live; `l3` is valid for `len` bytes for the call.
         let proto = unsafe { ffi::ndpi_detection_process_packet(det.m.as_ptr(), self.flow.as_ptr(), l3.as_ptr(), len, self.last_ms) };
+        self.known |= proto.app_protocol != PROTOCOL_UNKNOWN || proto.master_protocol != PROTOCOL_UNKNOWN;
         if !enough && proto.app_protocol == PROTOCOL_UNKNOWN {
             return Verdict::InProgress;
         }
@@ -59,6 +62,11 @@ impl Dissection {
             return Verdict::InProgress;
         }
         Verdict::Done(if proto.app_protocol == PROTOCOL_UNKNOWN { self.give_up(det) } else { self.classification(proto, false) })
+    }
+
+    /// nDPI has named a protocol for this flow on some packet so far (detection may go on).
+    pub fn protocol_known(&self) -> bool {
+        self.known
     }
 
     /// Ends detection without a verdict (flow end, end of capture): nDPI guesses from ports/IPs.

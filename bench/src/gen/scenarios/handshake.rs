@@ -14,9 +14,9 @@ use std::net::IpAddr;
 /// ports) and server 198.18.0.82 (port 443):
 /// 1. SYN first: client = SYN sender;
 /// 2. capture starts mid-flow with a server->client data packet: its sender (port 443) is the
-///    flow's first client, and as 443 is the lower port ntopng's heuristic swaps the sides at the
-///    client's first packet ([`ClientRule::SwappedAtReply`]); the server's first packet stays counted
-///    client-to-server;
+///    client; 443 being the lower port, ntopng's heuristic asks for a swap, which waits for nDPI to
+///    name the protocol and this payload names none ([`ClientRule::SwapAwaitsProtocol`]): every later
+///    packet counts client-to-server;
 /// 3. capture starts mid-flow with a client->server packet: first-packet rule, real client;
 /// 4. SYN+ACK first: ntopng keeps the SYN+ACK's sender as the client ([`ClientRule::SynAckSender`]).
 pub fn handshake(sink: &mut dyn RecordSink) -> io::Result<Description> {
@@ -35,7 +35,7 @@ pub fn handshake(sink: &mut dyn RecordSink) -> io::Result<Description> {
     ts += SEC;
 
     let mut b = TcpConv::new(cli(43002), srv.clone(), Encap::none(), 2_000_000, 3_000_000);
-    b.sides.open_swapped(&mut rec, ClientRule::SwappedAtReply);
+    b.sides.open_swapped(&mut rec, ClientRule::SwapAwaitsProtocol);
     b.send(&mut rec, ts, Dir::S2C, PSH | ACK, b"server data seen first")?;
     b.send(&mut rec, ts + rtt / 2, Dir::C2S, ACK, &[])?;
     ts = b.exchange(&mut rec, ts + rtt, rtt, b"client request", b"server response")?;
@@ -72,19 +72,18 @@ mod tests {
         let rules: Vec<_> = d.flows.iter().map(|f| f.client_rule).collect();
         assert_eq!(
             rules,
-            vec![ClientRule::SynSender, ClientRule::SwappedAtReply, ClientRule::FirstPacket, ClientRule::SynAckSender]
+            vec![
+                ClientRule::SynSender,
+                ClientRule::SwapAwaitsProtocol,
+                ClientRule::FirstPacket,
+                ClientRule::SynAckSender
+            ]
         );
-        // Flow 2 ends keyed with the real client: the server's first packet came from the lower port.
-        assert_eq!(d.flows[1].key.client_port, 43002);
-        assert_eq!(d.flows[1].key.server_port, 443);
-        // Its first packet (server data, 22 bytes) stays client-to-server; then the client's request
-        // (14) is client-to-server and the server's response (15) server-to-client.
-        assert_eq!(d.flows[1].c2s.payload_bytes, 22 + 14);
-        assert_eq!(d.flows[1].s2c.payload_bytes, 15);
-        // Hosts count what they sent, whichever side of a flow they ended on.
-        let client = d.hosts.iter().find(|h| h.ip == IpAddr::V4(v4(0x51))).unwrap();
-        let sent_by_client = c.records.iter().filter(|r| r.data[26..30] == v4(0x51).octets()).count() as u64;
-        assert_eq!(client.sent.packets, sent_by_client);
+        // Flow 2 is keyed with the server side as client, and its swap never happens: every packet
+        // (server data 22, request 14, response 15 bytes) counts client-to-server.
+        assert_eq!(d.flows[1].key.client_port, 443);
+        assert_eq!(d.flows[1].key.server_port, 43002);
+        assert_eq!((d.flows[1].c2s.payload_bytes, d.flows[1].s2c.packets), (22 + 14 + 15, 0));
         // Flow 4: the SYN+ACK's sender stays the client.
         assert_eq!(d.flows[3].key.client_port, 443);
         assert_eq!(d.flows[3].key.server_port, 43004);
