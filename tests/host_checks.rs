@@ -273,8 +273,11 @@ fn scores_sum_the_flows_risk_scores() {
         );
         assert_eq!(got, (*c, *s, c + s), "host {ip}");
     }
-    // Flows: get/flow/active rows carry the flow's total score; the unrisky ones 0.
-    let (rsp, _) = d.rest_ok("/lua/rest/v2/get/flow/active.lua?ifid=0&perPage=1000", &a);
+    // Flows: get/flow/active rows carry the flow's total score when asked (score=true, as ntopng's
+    // score-enabled builds always do); the unrisky ones 0. Without it, the community answer's keys.
+    let (plain, _) = d.rest_ok("/lua/rest/v2/get/flow/active.lua?ifid=0&perPage=5", &a);
+    assert!(plain["data"].as_array().unwrap().iter().all(|f| f.get("score").is_none()), "{plain}");
+    let (rsp, _) = d.rest_ok("/lua/rest/v2/get/flow/active.lua?ifid=0&perPage=1000&score=true", &a);
     let rows = rsp["data"].as_array().unwrap();
     let mut seen = 0;
     for f in rows {

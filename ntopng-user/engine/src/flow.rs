@@ -92,7 +92,7 @@ pub struct Flow {
     /// TCP sequence state per direction (sender side).
     pub cli2srv_seq: SeqTracker,
     pub srv2cli_seq: SeqTracker,
-    /// Creation number within its worker: with the worker id, the flow's `hash_id`.
+    /// Creation number on the interface (see [`Flow::hash_id`]).
     pub serial: u32,
     /// What only some flows need, allocated on first use (once per flow, never per packet).
     pub extra: Option<Box<FlowExtra>>,
@@ -180,10 +180,9 @@ impl Flow {
         self.extra.as_ref().map_or_else(Default::default, |e| (e.cli2srv_tcp, e.srv2cli_tcp))
     }
 
-    /// ntopng's `hash_id`: unique per interface while the process lives (worker id in the low
-    /// byte, the worker's creation number above it); well below 2^53, so JSON clients keep it.
-    pub fn hash_id(&self, worker: usize) -> u64 {
-        (self.serial as u64) << 8 | (worker as u64 & 0xff)
+    /// ntopng's `hash_id`: the flow's creation number on its interface, from 0.
+    pub fn hash_id(&self, _worker: usize) -> u64 {
+        self.serial as u64
     }
 
     /// The flow's share of its client's and server's L7 and DSCP tables ("sent" for the client

@@ -19,7 +19,7 @@ use hashbrown::HashMap;
 use ndpi::{Detector, Dissection, Verdict};
 use ntopng_capture::Frame;
 use ntopng_wire::{ether::ethertype, ipproto, Decoded, PacketInfo};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// State shared by the workers of one interface: the configuration and the interface-wide
@@ -28,11 +28,19 @@ pub struct Shared {
     pub cfg: EngineConfig,
     pub flows: AtomicUsize,
     pub hosts: AtomicUsize,
+    /// The next flow's number on the interface (ntopng's `hash_id`, from 0 in creation order);
+    /// taken once per new flow.
+    pub next_flow_id: AtomicU32,
 }
 
 impl Shared {
     pub fn new(cfg: EngineConfig) -> Arc<Shared> {
-        Arc::new(Shared { cfg, flows: AtomicUsize::new(0), hosts: AtomicUsize::new(0) })
+        Arc::new(Shared {
+            cfg,
+            flows: AtomicUsize::new(0),
+            hosts: AtomicUsize::new(0),
+            next_flow_id: AtomicU32::new(0),
+        })
     }
 
     fn admit(counter: &AtomicUsize, cap: usize) -> bool {
@@ -394,7 +402,7 @@ impl Worker {
             srv2cli_dscp: 0,
             cli2srv_seq: Default::default(),
             srv2cli_seq: Default::default(),
-            serial: st.iface.flows_created as u32,
+            serial: shared.next_flow_id.fetch_add(1, Ordering::Relaxed),
             extra: None,
             score: FlowScore::default(),
         };

@@ -90,7 +90,10 @@ function flow_utils.flowinfo2hostname(flow, side)
     return flow["host_server_name"]
   end
   local name = flow[side .. ".host"]
-  if not isEmptyString(name) then return name end
+  if not isEmptyString(name) and name ~= ip then return name end
+  -- A host with no name goes by its MAC address, as ntopng's flow lists show it (e2e peers_swap_heuristic).
+  local mac = flow[side .. ".mac"]
+  if not isEmptyString(mac) and mac ~= "00:00:00:00:00:00" then return mac end
   return ip
 end
 

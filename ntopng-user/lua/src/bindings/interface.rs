@@ -218,13 +218,28 @@ fn stats_table(lua: &Lua, sc: &Scope) -> mlua::Result<Table> {
     t.raw_set("has_macs", !snap.macs.is_empty())?;
     t.raw_set("seen.last", sc.view.epoch)?;
     t.raw_set("periodic_stats_update_frequency_secs", STATS_UPDATE_FREQ)?;
-    // Engaged host alerts, as the host check runner last left them; flow alert counters are not kept yet.
+    // Engaged host alerts, as the host check runner last left them.
     t.raw_set("num_alerts_engaged", sc.view.engaged.values().map(|e| e.alerts as u64).sum::<u64>())?;
+    // Alerted flows: the active flows with a score (their enabled risks), by the severity of that score.
+    let (mut alerted, mut notice, mut warning, mut error) = (0u64, 0u64, 0u64, 0u64);
+    for f in &snap.flows {
+        let score = f.score.client as u32 + f.score.server as u32;
+        if score == 0 {
+            continue;
+        }
+        alerted += 1;
+        match ntopng_checks::Severity::from_score(score) {
+            ntopng_checks::Severity::Notice => notice += 1,
+            ntopng_checks::Severity::Warning => warning += 1,
+            s if s >= ntopng_checks::Severity::Error => error += 1,
+            _ => {}
+        }
+    }
+    t.raw_set("num_alerted_flows", alerted)?;
+    t.raw_set("num_alerted_flows_notice", notice)?;
+    t.raw_set("num_alerted_flows_warning", warning)?;
+    t.raw_set("num_alerted_flows_error", error)?;
     for k in [
-        "num_alerted_flows",
-        "num_alerted_flows_notice",
-        "num_alerted_flows_warning",
-        "num_alerted_flows_error",
         "num_dropped_alerts",
         "num_host_dropped_alerts",
         "num_flow_dropped_alerts",

@@ -60,13 +60,16 @@ for _, f in ipairs(flows_stats.flows or {}) do
     },
     vlan = num(f["vlan"]),
     protocol = { l4 = f["proto.l4"] or "", l7 = f["proto.ndpi"] or "Unknown" },
-    duration = flow_utils.duration(f),
+    -- last - first seen, without Flow::lua's extra second (ntopng's flow list shows 0 for a flow of one second)
+    duration = math.tointeger(num(f["seen.last"]) - num(f["seen.first"])) or 0,
     bytes = bytes,
     thpt = { pps = num(f["throughput_pps"]), bps = num(f["throughput_bps"]) * 8 },
     breakdown = { cli2srv = pct_cli2srv, srv2cli = 100 - pct_cli2srv },
-    -- the flow's score, formatted as ntopng's score-enabled builds show it
-    score = tostring(math.tointeger(num(f["score"] and f["score"]["flow_score"])) or 0),
   }
+  -- the flow's score, as ntopng's score-enabled (Enterprise) builds add it; the community answer has none
+  if _GET["score"] == "true" then
+    record.score = tostring(math.tointeger(num(f["score"] and f["score"]["flow_score"])) or 0)
+  end
   if verbose then
     record.packets = num(f["packets"])
     record.tcp = {
