@@ -4,9 +4,11 @@
 //! (`NTOPNG_TEST_FLOW_PERIODIC_MS`), a user flow module with only `hooks.periodicUpdate` must raise its
 //! alert on exactly the flows the REST API lists as active, which are the flows the `-F jsonl` dump of the
 //! same run says ended at shutdown. Without a periodic module the daemon hands out no periodic event at
-//! all (its log counts them).
+//! all (its log counts them). On a live interface (root: a veth pair in a namespace, AF_PACKET), the flows
+//! of a replay, alive for the idle timeout, get their periodic alerts from the workers' own walk.
 
 mod daemon;
+mod netns;
 #[path = "support/pcapgen.rs"]
 mod pcapgen;
 mod support;
@@ -18,7 +20,7 @@ use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use support::{copy_tree, repo, scratch_dir};
+use support::{copy_tree, ntopng_bin, repo, scratch_dir};
 
 const T0: u64 = 1_700_000_000 * 1_000_000;
 const S: u64 = 1_000_000;
@@ -202,4 +204,143 @@ fn no_periodic_events_without_a_periodic_module() {
     assert!(alerts.iter().all(|a| a["info"] == "detected protocolDetected"), "{alerts:#?}");
     assert!(d.stop());
     assert_eq!(periodic_events_logged(&d), 0, "{}", d.log());
+}
+
+/// A GET inside the namespace (the daemon's web server listens on the namespace's loopback).
+fn ns_get(ns: &netns::VethNamespace, port: u16, path: &str) -> Value {
+    let out = ns.exec(&["curl", "-s", &format!("http://127.0.0.1:{port}{path}")]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{path}: {e}: {out:?}"));
+    assert_eq!(v["rc"], 0, "{path}: {v}");
+    v["rsp"].clone()
+}
+
+/// The daemon in the namespace, stopped (SIGTERM) when the test ends, also when it fails.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on our child; harmless if it has exited (not yet reaped).
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn live_flows_get_periodic_events_from_the_workers() {
+    let Some(ns) = netns::VethNamespace::create("fperiodic") else { return };
+    ns.exec(&["ip", "link", "set", "lo", "up"]);
+    let dir = scratch_dir("flow-periodic-live");
+    let cap = dir.join("flows.pcap");
+    write_capture(&cap);
+    let install = install_with(&dir, Some(PERIODIC_MODULE));
+    let dump = dir.join("flows.jsonl");
+    let spec = format!("jsonl;{}", dump.display());
+    let port = daemon::free_port();
+    let mut child = ns
+        .command(ntopng_bin().to_str().unwrap())
+        .env("NTOPNG_TEST_FLOW_PERIODIC_MS", "1000")
+        .args(["-i", &ns.monitored, "--capture-mode", "afpacket", "--workers", "1", "--disable-login=1"])
+        .args(["-F", &spec, "-t", install.to_str().unwrap(), "-w", &format!("127.0.0.1:{port}"), "-d"])
+        .arg(dir.join("data"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start ntopng");
+    let stderr = child.stderr.take().unwrap();
+    let mut child = Child(child);
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let (tx, started) = std::sync::mpsc::channel();
+    {
+        use std::io::BufRead;
+        let log = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("capturing with") {
+                    let _ = tx.send(());
+                }
+                log.lock().unwrap().push(line);
+            }
+        });
+    }
+    let logged = || log.lock().unwrap().join("\n");
+    started.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| panic!("not started: {}", logged()));
+    // The web server and the user checks are up once it answers.
+    let t = Instant::now();
+    while ns
+        .command("curl")
+        .args(["-sf", &format!("http://127.0.0.1:{port}/lua/rest/v2/get/ntopng/interfaces.lua")])
+        .output()
+        .map_or(true, |o| !o.status.success())
+    {
+        assert!(t.elapsed() < Duration::from_secs(30), "web server: {}", logged());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    ns.exec(&["tcpreplay", "-q", "-i", &ns.peer, "--topspeed", cap.to_str().unwrap()]);
+    let start = Instant::now();
+    let (active, alerts) = loop {
+        let flows = ns_get(&ns, port, "/lua/rest/v2/get/flow/active.lua?ifid=0&perPage=1000&currentPage=1");
+        let active: BTreeSet<String> = flows["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                tuple(
+                    f["client"]["ip"].as_str().unwrap(),
+                    num(&f["client"]["port"]),
+                    f["server"]["ip"].as_str().unwrap(),
+                    num(&f["server"]["port"]),
+                )
+            })
+            .collect();
+        let url = "/lua/rest/v2/get/flow/alert/list.lua?ifid=0&status=historical&format=json&start=0&length=100000&alert_id=87;eq";
+        let alerts = ns_get(&ns, port, url)["records"].as_array().unwrap().clone();
+        let alerted: BTreeSet<String> = alerts
+            .iter()
+            .map(|a| {
+                tuple(
+                    a["cli_ip"].as_str().unwrap(),
+                    num(&a["cli_port"]),
+                    a["srv_ip"].as_str().unwrap(),
+                    num(&a["srv_port"]),
+                )
+            })
+            .collect();
+        assert!(alerted.is_subset(&active), "alerts on flows not active: {alerted:?} vs {active:?}");
+        if active.len() == 6 && alerted == active && alerts.len() >= 12 {
+            break (active, alerts);
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(40),
+            "live periodic alerts: {active:?} {alerts:#?}\n{}",
+            logged()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    for a in &alerts {
+        let want = format!("periodic periodicUpdate {}:{}", a["cli_ip"].as_str().unwrap(), num(&a["cli_port"]));
+        assert_eq!(a["info"].as_str(), Some(want.as_str()), "{a}");
+    }
+    // SAFETY: kill(2) on our child (ip netns exec replaces itself with ntopng).
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGTERM) };
+    assert!(child.0.wait().unwrap().success(), "{}", logged());
+    std::thread::sleep(Duration::from_millis(300));
+    let log_text = logged();
+    let line =
+        log_text.lines().rev().find(|l| l.contains("periodic flow events")).unwrap_or_else(|| panic!("{log_text}"));
+    let n: u64 = line.split(" periodic flow events").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(n >= 12, "{line}");
+    let flows: Vec<Value> =
+        std::fs::read_to_string(&dump).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let dumped: BTreeSet<String> = flows
+        .iter()
+        .map(|f| {
+            tuple(
+                f["client"]["ip"].as_str().unwrap(),
+                num(&f["client"]["port"]),
+                f["server"]["ip"].as_str().unwrap(),
+                num(&f["server"]["port"]),
+            )
+        })
+        .collect();
+    assert_eq!(dumped, active, "{flows:#?}");
 }

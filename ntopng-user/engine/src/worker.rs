@@ -427,7 +427,7 @@ impl Worker {
     }
 
     /// Hands flow `slot` to the alert tap as a periodic event when it is due at `now` (wall clock, ns).
-    /// Flows still in nDPI's detection are marked but not handed over.
+    /// A flow still in nDPI's detection is handed over without a classification (nothing known yet).
     fn periodic_flow(&mut self, slot: u32, now: u64, period_s: u32) {
         let Some(f) = self.state.flows.get(slot) else { return };
         let secs = |ns: u64| (ns / 1_000_000_000).min(u32::MAX as u64) as u32;
@@ -435,9 +435,8 @@ impl Worker {
             return;
         }
         let classification = match &f.detection {
-            Detection::InProgress(_) => return,
             Detection::Done(c) => Some(c.clone()),
-            Detection::Disabled => None,
+            Detection::InProgress(_) | Detection::Disabled => None,
         };
         if let Some(tap) = self.shared.cfg.alerts.as_ref().filter(|t| t.wants_periodic_flow(f)) {
             tap.offer(FlowEventKind::Periodic, FlowRecord::from_flow(f, self.id, classification, None));
