@@ -9,6 +9,7 @@ use crate::store::{AlertStore, Retention};
 use crossbeam_channel::Receiver;
 use ntopng_checks::{ActiveChecks, Checks, FlowContext};
 use ntopng_engine::alert_tap::{FlowEvent, FlowEventKind};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -17,6 +18,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 const BATCH: usize = 512;
 /// How long the writer waits for a batch to fill once a flow has arrived: fewer, larger transactions.
 const BATCH_WAIT: Duration = Duration::from_millis(10);
+/// Flows whose periodic alerts the writer remembers at most (so that their end does not raise them again);
+/// past it, such a flow's end may store them a second time.
+const PERIODIC_MEMORY: usize = 1 << 20;
 /// Retention runs at most this often.
 const RETENTION_PERIOD: Duration = Duration::from_secs(60);
 
@@ -106,6 +110,9 @@ fn run(
     lower_priority();
     let mut last_retention = Instant::now();
     let mut rows = Vec::with_capacity(BATCH);
+    // Per flow (`hash_id`), the checks (registry positions) that raised on its periodic events: ntopng
+    // keeps one alert per flow and type, so neither a later periodic event nor the end raises them again.
+    let mut periodic_raised: HashMap<u64, Vec<usize>> = HashMap::new();
     let apply_retention = |stats: &WriterStats| {
         if let Err(e) = store.apply_retention(&retention, now_secs()) {
             stats.errors.fetch_add(1, Ordering::Relaxed);
@@ -127,8 +134,16 @@ fn run(
         let active = ActiveChecks::prepare(checks, ctx);
         for ev in &batch {
             let rec = &ev.record;
-            match active.run(ev.kind, rec, ctx) {
+            let skip = match ev.kind {
+                FlowEventKind::Classified => None,
+                FlowEventKind::Periodic => periodic_raised.get(&rec.hash_id).cloned(),
+                FlowEventKind::Ended => periodic_raised.remove(&rec.hash_id),
+            };
+            match active.run_skipping(ev.kind, rec, ctx, skip.as_deref().unwrap_or(&[])) {
                 Some(found) => {
+                    if ev.kind == FlowEventKind::Periodic {
+                        remember(&mut periodic_raised, rec.hash_id, &found);
+                    }
                     let row = FlowAlertRow::new(ifid, rec, &found);
                     rows.push(row.with_blacklisted(ctx.cli_blacklisted(rec), ctx.srv_blacklisted(rec)));
                 }
@@ -160,6 +175,19 @@ fn run(
         }
     }
     apply_retention(stats);
+}
+
+/// Notes the checks a periodic event of flow `hash_id` raised.
+fn remember(memory: &mut HashMap<u64, Vec<usize>>, hash_id: u64, found: &ntopng_checks::FlowAlerts) {
+    if memory.len() >= PERIODIC_MEMORY && !memory.contains_key(&hash_id) {
+        return;
+    }
+    let e = memory.entry(hash_id).or_default();
+    for a in &found.alerts {
+        if !e.contains(&a.check) {
+            e.push(a.check);
+        }
+    }
 }
 
 /// Stored flow alerts to the endpoints (ntopng notifies a flow alert when it is raised).

@@ -10,7 +10,7 @@ use crate::flow::{marks, tcp_flags, Flow};
 use crate::sink::FlowRecord;
 use ntopng_wire::Addr;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Flows the queue holds before live workers start dropping.
@@ -21,6 +21,10 @@ pub const ALERT_QUEUE: usize = 16_384;
 pub enum FlowEventKind {
     /// nDPI's detection is complete (or given up).
     Classified,
+    /// The flow is alive and a period (ntopng's 60 s of wall time) has passed since its previous
+    /// periodic event (or its start): ntopng's `periodicUpdate` hook. Sent only while
+    /// [`EventWants::periodic_s`] is set (see [`crate::periodic`]).
+    Periodic,
     Ended,
 }
 
@@ -73,6 +77,12 @@ pub struct EventWants {
     pub ended_min_duration_ns: AtomicU64,
     /// Ended flows that carried more than this in one direction (bytes); 0: off.
     pub ended_min_bytes: AtomicU64,
+    /// Periodic events of live flows every this many seconds of wall time; 0: nobody wants them (the
+    /// workers then do nothing for them).
+    pub periodic_s: AtomicU32,
+    /// Every due live flow is wanted periodically (the user's Lua flow checks); otherwise only those past
+    /// the `ended_*` filters (this build's checks that run periodically are end checks).
+    pub periodic_all: AtomicBool,
 }
 
 #[inline]
@@ -88,6 +98,7 @@ pub struct AlertTap {
     blocking: bool,
     sent: AtomicU64,
     dropped: AtomicU64,
+    periodic: AtomicU64,
 }
 
 impl std::fmt::Debug for AlertTap {
@@ -105,7 +116,7 @@ impl AlertTap {
         blocking: bool,
     ) -> (Arc<AlertTap>, Receiver<FlowEvent>) {
         let (tx, rx) = crossbeam_channel::bounded(capacity);
-        let tap = AlertTap { risk_mask, wants, tx, blocking, sent: AtomicU64::new(0), dropped: AtomicU64::new(0) };
+        let tap = AlertTap { risk_mask, wants, tx, blocking, sent: AtomicU64::new(0), dropped: AtomicU64::new(0), periodic: AtomicU64::new(0) };
         (Arc::new(tap), rx)
     }
 
@@ -198,6 +209,18 @@ impl AlertTap {
             && goodput * 100 <= f.bytes() * 60
     }
 
+    /// The period of periodic flow events in seconds; 0 while nobody wants them.
+    #[inline]
+    pub fn periodic_s(&self) -> u32 {
+        self.wants.periodic_s.load(Ordering::Relaxed)
+    }
+
+    /// Whether live flow `f`, due for its periodic event, is wanted.
+    #[inline]
+    pub fn wants_periodic_flow(&self, f: &Flow) -> bool {
+        self.wants.periodic_all.load(Ordering::Relaxed) || (self.wants.some_ended.load(Ordering::Relaxed) && self.filter_ended(f))
+    }
+
     /// Queues a flow event; counts it as dropped when the queue is full (live) or gone.
     #[cold]
     pub fn offer(&self, kind: FlowEventKind, record: FlowRecord) {
@@ -212,6 +235,14 @@ impl AlertTap {
         };
         let counter = if sent { &self.sent } else { &self.dropped };
         counter.fetch_add(1, Ordering::Relaxed);
+        if sent && kind == FlowEventKind::Periodic {
+            self.periodic.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Periodic flow events handed over.
+    pub fn periodic(&self) -> u64 {
+        self.periodic.load(Ordering::Relaxed)
     }
 
     /// Flows handed over.

@@ -13,6 +13,7 @@
 //! * [`bcast_domains`]: broadcast domains inferred from ARP.
 //! * [`offload`]: classified flows handed to the kernel (XDP bypass), counters folded back.
 //! * [`alert_tap`]: classified flows with risks a check wants, queued for the alert writer.
+//! * [`periodic`]: when a live flow's periodic event is due (ntopng's `periodicUpdate` hook).
 //! * [`sink`]: where ended flows go (`-F jsonl;path`, ...), off the workers' path.
 //! * [`snapshot`]: merged, owned view of the state for reading back.
 //! * [`publish`]: views of the state while workers run, served between batches.
@@ -31,6 +32,7 @@ pub mod local_nets;
 pub mod mac;
 pub mod offline;
 pub mod offload;
+pub mod periodic;
 pub mod online;
 pub mod publish;
 pub mod sink;

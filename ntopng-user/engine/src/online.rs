@@ -68,7 +68,8 @@ pub fn run_live(
     let shared = Shared::new(cfg.clone());
     let workers = (0..sources.len())
         .map(|i| {
-            let w = Worker::new(i, shared.clone(), sink.clone())?;
+            let mut w = Worker::new(i, shared.clone(), sink.clone())?;
+            w.wall_clock = true;
             Ok(match &offload {
                 Some(o) => w.with_offload(o.clone()),
                 None => w,

@@ -95,6 +95,11 @@ pub struct Worker {
     /// Packet time at which the open packet-time bucket closes (`u64::MAX`: not sampling).
     pub(crate) step_close_ns: u64,
     pub(crate) sampler: Option<Box<crate::step_samples::Sampler>>,
+    /// When each flow's periodic event is due (empty while nobody wants periodic events).
+    periodic: crate::periodic::PeriodicMarks,
+    /// The worker's clock is the wall clock (live capture): the idle purge also hands out periodic flow
+    /// events. A capture file's packet time does not (ntopng's periodic walk is on the wall clock).
+    pub(crate) wall_clock: bool,
 }
 
 impl Worker {
@@ -112,6 +117,8 @@ impl Worker {
             last_packet_ns: 0,
             step_close_ns: u64::MAX,
             sampler: None,
+            periodic: Default::default(),
+            wall_clock: false,
         })
     }
 
@@ -439,12 +446,15 @@ impl Worker {
     /// call as ntopng does, then drops hosts with no flows left that have been idle too.
     pub fn purge_idle(&mut self, now: u64) {
         let idle = self.shared.cfg.flow_idle_ns;
+        let period_s = if self.wall_clock { self.periodic_period() } else { 0 };
         for slot in self.state.flows.next_scan_window(PURGE_FRACTION, 1024) {
             self.fold(slot as u32, now);
             let Some(f) = self.state.flows.get(slot as u32) else { continue };
             if now > f.last_seen_ns + idle {
                 let reason = if f.tcp_closed() { EndReason::TcpClosed } else { EndReason::Idle };
                 self.end_flow(slot as u32, reason);
+            } else if period_s != 0 {
+                self.periodic_flow(slot as u32, now, period_s);
             }
         }
         for slot in self.state.hosts.idle(now, LOCAL_HOST_IDLE_NS, REMOTE_HOST_IDLE_NS) {
@@ -453,6 +463,44 @@ impl Worker {
             }
         }
         self.flush_ended();
+    }
+
+    /// The period of periodic flow events while someone wants them (0: nobody; the marks are dropped).
+    fn periodic_period(&mut self) -> u32 {
+        let p = self.shared.cfg.alerts.as_ref().map_or(0, |t| t.periodic_s());
+        if p == 0 && self.periodic.heap_bytes() != 0 {
+            self.periodic.clear();
+        }
+        p
+    }
+
+    /// Hands flow `slot` to the alert tap as a periodic event when it is due at `now` (wall clock, ns).
+    /// A flow still in nDPI's detection is handed over without a classification (nothing known yet).
+    fn periodic_flow(&mut self, slot: u32, now: u64, period_s: u32) {
+        let Some(f) = self.state.flows.get(slot) else { return };
+        let secs = |ns: u64| (ns / 1_000_000_000).min(u32::MAX as u64) as u32;
+        if !self.periodic.due(slot, f.serial, secs(f.first_seen_ns), secs(now), period_s) {
+            return;
+        }
+        let classification = match &f.detection {
+            Detection::Done(c) => Some(c.clone()),
+            Detection::InProgress(_) | Detection::Disabled => None,
+        };
+        if let Some(tap) = self.shared.cfg.alerts.as_ref().filter(|t| t.wants_periodic_flow(f)) {
+            tap.offer(FlowEventKind::Periodic, FlowRecord::from_flow(f, self.id, classification, None));
+        }
+    }
+
+    /// Periodic flow events of a capture file's flows kept in memory after it was read (no packet, no
+    /// purge drives the worker): one window of the table per call (call it every second, wall clock).
+    pub fn periodic_tick(&mut self, now: u64) {
+        let period_s = self.periodic_period();
+        if period_s == 0 {
+            return;
+        }
+        for slot in self.state.flows.next_scan_window(PURGE_FRACTION, 1024) {
+            self.periodic_flow(slot as u32, now, period_s);
+        }
     }
 
     /// Folds what the kernel counted for an offloaded flow since the last fold into the flow,

@@ -8,10 +8,10 @@
 //! the others go on. Modules stay loaded in one environment, so module-level state survives between runs
 //! (as a cached ntopng check VM keeps it).
 //!
-//! Hooks: flow modules run `check()` (or `hooks.protocolDetected`) when a flow's protocol is detected and
-//! `hooks.flowEnd` when it ends; host and network modules run `check()` (or `hooks.min`) every minute, and
+//! Hooks: flow modules run `check()` (or `hooks.protocolDetected`) when a flow's protocol is detected,
+//! `hooks.periodicUpdate` every period (60 s) of a live flow, and `hooks.flowEnd` when it ends; host and network modules run `check()` (or `hooks.min`) every minute, and
 //! `hooks["5mins"]`, `hooks.hour`, `hooks.day` at those periods. ntopng's own form is accepted too: `callbacks/checks/flows/custom_flow_protocol_detected_script.lua`,
-//! `custom_flow_end_script.lua` and `callbacks/checks/hosts/custom_host_lua_script.lua`, whose body runs
+//! `custom_flow_periodic_script.lua`, `custom_flow_end_script.lua` and `callbacks/checks/hosts/custom_host_lua_script.lua`, whose body runs
 //! for each entity.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -101,6 +101,8 @@ impl CheckFamily {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlowHook {
     ProtocolDetected,
+    /// Every period (60 s) of a live flow's life (ntopng's `periodicUpdate`).
+    PeriodicUpdate,
     FlowEnd,
 }
 
@@ -108,6 +110,7 @@ impl FlowHook {
     fn name(self) -> &'static str {
         match self {
             FlowHook::ProtocolDetected => "protocolDetected",
+            FlowHook::PeriodicUpdate => "periodicUpdate",
             FlowHook::FlowEnd => "flowEnd",
         }
     }
@@ -340,7 +343,7 @@ impl CheckEngine {
                     .is_some_and(|h| h.raw_get::<Value>(name).is_ok_and(|v| v.is_function()))
         };
         let hooks: &[&str] = match family {
-            CheckFamily::Flow => &["check", "protocolDetected", "flowEnd"],
+            CheckFamily::Flow => &["check", "protocolDetected", "flowEnd", "periodicUpdate"],
             CheckFamily::Host | CheckFamily::Network => &["check", "min", "5mins", "hour", "day"],
         };
         if !hooks.iter().any(|h| has_hook(h)) {
@@ -366,9 +369,6 @@ impl CheckEngine {
         let hooks = lua.create_table().map_err(|e| e.to_string())?;
         hooks.raw_set(hook, f).map_err(|e| e.to_string())?;
         table.raw_set("hooks", hooks).map_err(|e| e.to_string())?;
-        if hook == "periodicUpdate" {
-            log::warn!(target: "ntopng::checks", "{}: periodic flow scripts are not run by this build (protocol-detected and flow-end ones are)", path.display());
-        }
         Ok(Module { family, key, version: (0, None), table })
     }
 
@@ -478,26 +478,44 @@ impl CheckEngine {
         self.modules.values().filter(|m| m.family == family).map(|m| (m.key.clone(), m.table.clone())).collect()
     }
 
+    /// How many flow modules have a function for `hook` (the daemon asks for periodic flow events only
+    /// while some module has `hooks.periodicUpdate`).
+    pub fn flow_modules_with(&mut self, hook: FlowHook) -> usize {
+        self.rescan(false);
+        let is_default = hook == FlowHook::ProtocolDetected;
+        self.modules
+            .values()
+            .filter(|m| m.family == CheckFamily::Flow && Self::hook_fn(&m.table, hook.name(), is_default).is_some())
+            .count()
+    }
+
     /// Runs the flow modules on a batch of flow events of interface `view` (whose local networks and
     /// broadcast domains give the flows' direction). The alerts they triggered.
     pub fn run_flows(&mut self, view: &Arc<IfaceView>, events: &[(FlowHook, &FlowRecord)]) -> Vec<FlowAlert> {
         self.rescan(false);
         // Each module's function per hook, looked up once per batch.
         let mut detected = Vec::new();
+        let mut periodic = Vec::new();
         let mut ended = Vec::new();
         for m in self.modules.values().filter(|m| m.family == CheckFamily::Flow) {
             if let Some(f) = Self::hook_fn(&m.table, FlowHook::ProtocolDetected.name(), true) {
                 detected.push((m.key.clone(), f));
             }
+            if let Some(f) = Self::hook_fn(&m.table, FlowHook::PeriodicUpdate.name(), false) {
+                periodic.push((m.key.clone(), f));
+            }
             if let Some(f) = Self::hook_fn(&m.table, FlowHook::FlowEnd.name(), false) {
                 ended.push((m.key.clone(), f));
             }
         }
-        if detected.is_empty() && ended.is_empty() {
+        if detected.is_empty() && periodic.is_empty() && ended.is_empty() {
             return Vec::new();
         }
-        let (Ok(detected_info), Ok(ended_info)) = (self.flow_info(FlowHook::ProtocolDetected), self.flow_info(FlowHook::FlowEnd))
-        else {
+        let (Ok(detected_info), Ok(periodic_info), Ok(ended_info)) = (
+            self.flow_info(FlowHook::ProtocolDetected),
+            self.flow_info(FlowHook::PeriodicUpdate),
+            self.flow_info(FlowHook::FlowEnd),
+        ) else {
             return Vec::new();
         };
         let sc = Scope::new(view, None);
@@ -506,6 +524,7 @@ impl CheckEngine {
         for (i, (hook, rec)) in events.iter().enumerate() {
             let (fns, info) = match hook {
                 FlowHook::ProtocolDetected => (&detected, &detected_info),
+                FlowHook::PeriodicUpdate => (&periodic, &periodic_info),
                 FlowHook::FlowEnd => (&ended, &ended_info),
             };
             if fns.is_empty() {

@@ -26,6 +26,8 @@ pub struct Alerting {
     notifications: Mutex<Option<Arc<Notifications>>>,
     /// User flow check modules exist.
     lua_flow_modules: AtomicBool,
+    /// Some user flow check module has `hooks.periodicUpdate` (or the custom periodic script exists).
+    lua_flow_periodic: AtomicBool,
     /// What the flow checks know of the interfaces (local networks, protocol breeds, blacklist).
     flow_ctx: Mutex<Arc<FlowContext>>,
 }
@@ -50,6 +52,7 @@ impl Alerting {
             engaged: Mutex::new(BTreeMap::new()),
             notifications: Mutex::new(None),
             lua_flow_modules: AtomicBool::new(false),
+            lua_flow_periodic: AtomicBool::new(false),
             flow_ctx: Mutex::new(Arc::new(FlowContext::default())),
         })
     }
@@ -87,6 +90,13 @@ impl Alerting {
         self.update_wants();
     }
 
+    /// Whether some user flow check module runs periodically (`hooks.periodicUpdate`).
+    pub fn set_lua_flow_periodic(&self, present: bool) {
+        if self.lua_flow_periodic.swap(present, Ordering::Relaxed) != present {
+            self.update_wants();
+        }
+    }
+
     /// The one place the taps' event filters are computed: every classified flow and every ended
     /// flow while the user flow checks run, plus what the enabled flow checks of
     /// `ntopng_checks::flow` need (classified flows of some protocols/categories, or all of them
@@ -95,7 +105,14 @@ impl Alerting {
     pub fn update_wants(&self) {
         let lua = self.lua_flow_modules.load(Ordering::Relaxed) && self.checks.is_enabled(Family::Flow, LUA_FLOW_KEY);
         let ctx = self.flow_ctx.lock().unwrap().clone();
-        flow::wants(&self.checks, &ctx).store(lua, &self.wants);
+        let w = flow::wants(&self.checks, &ctx);
+        w.store(lua, &self.wants);
+        // Periodic events of live flows (ntopng's periodicUpdate): every due flow for the user's periodic
+        // flow checks, those past the end filters for this build's periodic checks; none otherwise.
+        let lua_periodic = lua && self.lua_flow_periodic.load(Ordering::Relaxed);
+        self.wants.periodic_all.store(lua_periodic, Ordering::Relaxed);
+        let period = if lua_periodic || w.periodic { flow_periodic_secs() } else { 0 };
+        self.wants.periodic_s.store(period, Ordering::Relaxed);
     }
 
     /// Sets the hook the writers of interfaces attached from now on run on their flow events.
@@ -154,15 +171,17 @@ impl IfaceAlerts {
     pub fn finish(self) {
         let IfaceAlerts { tap, stats, writer } = self;
         let dropped = tap.dropped();
+        let periodic = tap.periodic();
         drop(tap);
         let _ = writer.join();
         use std::sync::atomic::Ordering;
         log::info!(
-            "alerts: {} flows checked, {} flow alerts stored, {} not queued (queue full), {} errors",
+            "alerts: {} flows checked, {} flow alerts stored, {} not queued (queue full), {} errors, {} periodic flow events",
             stats.flows.load(Ordering::Relaxed),
             stats.stored.load(Ordering::Relaxed),
             dropped,
-            stats.errors.load(Ordering::Relaxed)
+            stats.errors.load(Ordering::Relaxed),
+            periodic
         );
     }
 }
@@ -228,6 +247,18 @@ impl AlertProvider for Alerting {
             ApiError::Internal(m) => AlertError::Internal(m),
         }))
     }
+}
+
+/// Tests shorten the period of the periodic flow events (milliseconds, rounded up to whole seconds).
+pub const FLOW_PERIODIC_ENV: &str = "NTOPNG_TEST_FLOW_PERIODIC_MS";
+
+/// The period of the periodic flow events: ntopng's 60 s of wall time, or [`FLOW_PERIODIC_ENV`].
+pub fn flow_periodic_secs() -> u32 {
+    std::env::var(FLOW_PERIODIC_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&ms| ms > 0)
+        .map_or(60, |ms| ms.div_ceil(1000).min(u32::MAX as u64) as u32)
 }
 
 /// Wall-clock seconds.

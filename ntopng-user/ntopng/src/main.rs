@@ -298,6 +298,8 @@ fn run(cli: Cli) -> Result<(), String> {
         interfaces.push(r);
     }
 
+    // A read capture's flows stay in memory, and their periodic flow events go on (wall clock).
+    let kept = KeptFlows::start(interfaces);
     let test_mode = !any_live && cli.shutdown_when_done;
     if test_mode {
         if let Some(cmd) = &cli.test_script {
@@ -332,6 +334,7 @@ fn run(cli: Cli) -> Result<(), String> {
         live_results.push(r);
     }
     drop(live_results);
+    let mut interfaces = kept.stop();
     for i in &mut interfaces {
         i.shutdown();
     }
@@ -495,6 +498,41 @@ fn block_termination_signals() -> libc::sigset_t {
         libc::sigaddset(&mut set, libc::SIGTERM);
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
         set
+    }
+}
+
+/// The periodic flow events of the capture files' flows kept after they were read: one window of each
+/// worker's flow table per second (`Worker::periodic_tick`), only while someone wants periodic events.
+struct KeptFlows {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<OfflineResult>>,
+}
+
+impl KeptFlows {
+    fn start(mut interfaces: Vec<OfflineResult>) -> KeptFlows {
+        let stop = Arc::new(AtomicBool::new(false));
+        let st = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("kept-flows".into())
+            .spawn(move || {
+                while !st.load(Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(250));
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_nanos() as u64);
+                    for w in interfaces.iter_mut().flat_map(|i| i.workers.iter_mut()) {
+                        w.periodic_tick(now);
+                    }
+                }
+                interfaces
+            })
+            .expect("spawn kept-flows");
+        KeptFlows { stop, thread }
+    }
+
+    fn stop(self) -> Vec<OfflineResult> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().expect("kept-flows thread panicked")
     }
 }
 

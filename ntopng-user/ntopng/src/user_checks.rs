@@ -1,7 +1,8 @@
 //! The user checks of the install dir (`scripts/lua/modules/{flow,host,network}_checks/`), wired into the
 //! daemon:
 //! * flow checks run in the alert writers, on the flow events the workers queue (classified and ended
-//!   flows, asked for only while flow check modules exist); their `flow.triggerAlert` calls are stored
+//!   flows, asked for only while flow check modules exist; periodic events of live flows only while a
+//!   module has `hooks.periodicUpdate`); their `flow.triggerAlert` calls are stored
 //!   as `flow_alert_custom_lua_script` alerts;
 //! * host and network checks run on their own thread every minute on the wall clock (ntopng's host
 //!   periodic update and minute network checks; modules' `5mins`, `hour` and `day` hooks at those
@@ -58,6 +59,7 @@ impl FlowEventHook for FlowChecks {
             .map(|e| {
                 let hook = match e.kind {
                     FlowEventKind::Classified => FlowHook::ProtocolDetected,
+                    FlowEventKind::Periodic => FlowHook::PeriodicUpdate,
                     FlowEventKind::Ended => FlowHook::FlowEnd,
                 };
                 (hook, &e.record)
@@ -86,6 +88,7 @@ impl UserChecks {
         let mut flow_engine = pool.check_engine().map_err(|e| format!("flow checks: {e}"))?;
         let mut periodic = pool.check_engine().map_err(|e| format!("host checks: {e}"))?;
         set_flow_wants(&alerting, !flow_engine.modules(CheckFamily::Flow).is_empty());
+        alerting.set_lua_flow_periodic(flow_engine.flow_modules_with(FlowHook::PeriodicUpdate) > 0);
         for family in [CheckFamily::Host, CheckFamily::Network] {
             let n = periodic.modules(family).len();
             if n > 0 {
@@ -134,6 +137,7 @@ impl Periodic {
             std::thread::sleep(Duration::from_millis(200));
             // Flow modules dropped in or removed while running: the taps follow (the scan is cached).
             set_flow_wants(&self.alerting, !self.engine.modules(CheckFamily::Flow).is_empty());
+            self.alerting.set_lua_flow_periodic(self.engine.flow_modules_with(FlowHook::PeriodicUpdate) > 0);
             if now_secs() >= next {
                 // The minute checks at every slot; the 5-minute, hourly and daily ones at theirs.
                 let slot = next / period.as_secs().max(1) as i64;

@@ -101,6 +101,12 @@ pub trait FlowCheck: Send + Sync {
     fn on_end(&self, _rec: &FlowRecord, _ctx: &FlowContext) -> Option<Raised> {
         None
     }
+    /// Whether the check also runs on the periodic events of live flows (ntopng's `periodicUpdate`, every
+    /// 60 s), with [`FlowCheck::on_end`] on the flow as it is then. An alert it raised periodically is not
+    /// raised again for the same flow (later periodic events, end).
+    fn periodic(&self) -> bool {
+        false
+    }
     /// Adds the flow events the check needs to `w` (no more than it can raise alerts on).
     fn wants(&self, ctx: &FlowContext, w: &mut Wants);
 }
@@ -206,6 +212,8 @@ pub struct Wants {
     pub ended_min_duration_ns: Option<u64>,
     /// Ended flows with more bytes than this in one direction.
     pub ended_min_bytes: Option<u64>,
+    /// Periodic events of live flows past the `ended_*` filters (a check with [`FlowCheck::periodic`]).
+    pub periodic: bool,
 }
 
 impl Wants {
@@ -271,7 +279,9 @@ pub fn wants(checks: &Checks, ctx: &FlowContext) -> Wants {
             continue;
         }
         if let Some(conf) = checks.conf(Family::Flow, e.key).filter(|c| c.enabled) {
-            (e.build)(&conf).wants(ctx, &mut w);
+            let check = (e.build)(&conf);
+            check.wants(ctx, &mut w);
+            w.periodic |= check.periodic() && e.hook == Hook::Ended;
         }
     }
     w
@@ -317,11 +327,22 @@ impl<'a> ActiveChecks<'a> {
     /// flow's classification alerts again so that the row carries the flow's whole score and
     /// alerts map (ntopng's `replace_alert`). `None` when nothing is raised.
     pub fn run(&self, kind: FlowEventKind, rec: &FlowRecord, ctx: &FlowContext) -> Option<FlowAlerts> {
+        self.run_skipping(kind, rec, ctx, &[])
+    }
+
+    /// [`ActiveChecks::run`] where the end checks at registry positions `skip` (raised already on the
+    /// flow's periodic events) raise nothing. A periodic event runs the end checks that declare
+    /// [`FlowCheck::periodic`], and its row carries the classification alerts as the end's does.
+    pub fn run_skipping(&self, kind: FlowEventKind, rec: &FlowRecord, ctx: &FlowContext, skip: &[usize]) -> Option<FlowAlerts> {
         let mut alerts = Vec::new();
         match kind {
             FlowEventKind::Classified => self.classified_alerts(rec, ctx, &mut alerts),
-            FlowEventKind::Ended => {
+            FlowEventKind::Ended | FlowEventKind::Periodic => {
+                let periodic = kind == FlowEventKind::Periodic;
                 for (pos, c) in &self.ended {
+                    if skip.contains(pos) || (periodic && !c.periodic()) {
+                        continue;
+                    }
                     if let Some(r) = c.on_end(rec, ctx) {
                         alerts.push(self.raised(*pos, r));
                     }

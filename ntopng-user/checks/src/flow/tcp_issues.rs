@@ -68,6 +68,11 @@ impl FlowCheck for TcpIssues {
         w.ended_tcp_issues |= self.retransmissions.is_some() || self.out_of_order.is_some() || self.lost.is_some();
     }
 
+    /// ntopng runs it in `periodicUpdate` too.
+    fn periodic(&self) -> bool {
+        true
+    }
+
     fn on_end(&self, rec: &FlowRecord, _ctx: &FlowContext) -> Option<Raised> {
         if rec.l4_proto != PROTO_TCP {
             return None;
