@@ -46,6 +46,11 @@ fn a_periodic_alert_is_stored_once_per_flow() {
     let conf =
         json!({"all": {"enabled": true, "script_conf": Value::from(flow::default_script_conf("tcp_packets_issues"))}});
     checks.set_config("flow", "tcp_packets_issues", &conf).unwrap();
+    // Only tcp_packets_issues asks for these flows: the payload checks (on by default) would want the
+    // low-goodput flow too.
+    for key in ["low_goodput", "tcp_no_data_exchanged", "zero_tcp_window"] {
+        checks.set_enabled("flow", key, false).unwrap();
+    }
     let ctx = Arc::new(FlowContext::default());
     let w = flow::wants(&checks, &ctx);
     assert!(w.periodic && w.ended_tcp_issues, "{w:?}");
