@@ -74,8 +74,11 @@ fn sqlite_and_clickhouse_answer_alike() {
     std::fs::create_dir_all(&lite_data).unwrap();
     std::fs::create_dir_all(&ch_data).unwrap();
     let spec = srv.spec("ntopng");
-    let flows = dump_flows(&cap, &["-F", "sqlite", "-d", lite_data.to_str().unwrap(), "-m", "192.168.1.0/24"], &dir.join("a.jsonl"));
-    let flows_ch = dump_flows(&cap, &["-F", &spec, "-d", ch_data.to_str().unwrap(), "-m", "192.168.1.0/24"], &dir.join("b.jsonl"));
+    // One worker: FLOW_ID is the flow's creation number, which parallel workers take in no fixed order,
+    // and the two stores are compared ordered by it.
+    let one = ["--workers", "1", "-m", "192.168.1.0/24"];
+    let flows = dump_flows(&cap, &[&["-F", "sqlite", "-d", lite_data.to_str().unwrap()][..], &one].concat(), &dir.join("a.jsonl"));
+    let flows_ch = dump_flows(&cap, &[&["-F", spec.as_str(), "-d", ch_data.to_str().unwrap()][..], &one].concat(), &dir.join("b.jsonl"));
     assert!(flows.len() > 100);
     assert_eq!(flows.len(), flows_ch.len());
 
@@ -103,11 +106,7 @@ fn sqlite_and_clickhouse_answer_alike() {
     assert_eq!(got, want);
 
     // Both daemons up on their stores; the same requests over HTTP.
-    // One worker: FLOW_ID is the flow's creation number, which parallel workers take in no fixed order,
-    // and the two runs are compared ordered by it.
-    let args = |store: &str| {
-        vec!["-i".to_string(), cap.to_str().unwrap().to_string(), "-m".into(), "192.168.1.0/24".into(), "-F".into(), store.to_string(), "--workers".into(), "1".into()]
-    };
+    let args = |store: &str| vec!["-i".to_string(), cap.to_str().unwrap().to_string(), "-m".into(), "192.168.1.0/24".into(), "-F".into(), store.to_string()];
     let la = args("sqlite");
     let lb = args(&spec);
     let mut da = Daemon::start(&la.iter().map(String::as_str).collect::<Vec<_>>(), &lite_data);
