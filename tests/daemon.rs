@@ -32,6 +32,22 @@ pub enum Auth {
 }
 
 /// A free TCP port on loopback (the kernel picks; the race with another binder is harmless in tests).
+/// A `--test-script-pre` command that turns on checks `keys` of `subdir` over REST before the capture is read,
+/// as ntopng's own tests configure checks (`true` when there is none).
+pub fn enable_checks_script(port: u16, subdir: &str, keys: &[&str]) -> String {
+    let calls: Vec<String> = keys
+        .iter()
+        .map(|k| {
+            format!("curl -sf 'http://127.0.0.1:{port}/lua/rest/v2/enable/check.lua?check_subdir={subdir}&script_key={k}'")
+        })
+        .collect();
+    if calls.is_empty() {
+        "true".to_string()
+    } else {
+        calls.join(" && ")
+    }
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

@@ -68,6 +68,18 @@ fn tuple(cip: &str, cport: i64, sip: &str, sport: i64) -> String {
     format!("{cip}:{cport}-{sip}:{sport}")
 }
 
+/// A flow of `get/flow/active` or of the `-F jsonl` dump as a tuple.
+fn flow_tuple(f: &Value) -> String {
+    let end = |side: &str| (f[side]["ip"].as_str().unwrap(), num(&f[side]["port"]));
+    let ((cip, cport), (sip, sport)) = (end("client"), end("server"));
+    tuple(cip, cport, sip, sport)
+}
+
+/// The flow of a stored flow alert (`format=json`) as a tuple.
+fn alert_tuple(a: &Value) -> String {
+    tuple(a["cli_ip"].as_str().unwrap(), num(&a["cli_port"]), a["srv_ip"].as_str().unwrap(), num(&a["srv_port"]))
+}
+
 fn custom_alerts(d: &Daemon) -> Vec<Value> {
     let url = "/lua/rest/v2/get/flow/alert/list.lua?ifid=0&status=historical&format=json&start=0&length=100000&alert_id=87;eq";
     let (rsp, _) = d.rest_ok(url, &Auth::None);
@@ -78,14 +90,7 @@ fn active_flows(d: &Daemon) -> BTreeSet<String> {
     let (rsp, _) = d.rest_ok("/lua/rest/v2/get/flow/active.lua?ifid=0&perPage=1000&currentPage=1", &Auth::None);
     let data = rsp["data"].as_array().unwrap_or_else(|| panic!("{rsp}"));
     data.iter()
-        .map(|f| {
-            tuple(
-                f["client"]["ip"].as_str().unwrap(),
-                num(&f["client"]["port"]),
-                f["server"]["ip"].as_str().unwrap(),
-                num(&f["server"]["port"]),
-            )
-        })
+        .map(flow_tuple)
         .collect()
 }
 
@@ -146,14 +151,7 @@ fn periodic_flow_module_alerts_on_the_flows_still_alive() {
         alerts = custom_alerts(&d);
         let flows: BTreeSet<String> = alerts
             .iter()
-            .map(|a| {
-                tuple(
-                    a["cli_ip"].as_str().unwrap(),
-                    num(&a["cli_port"]),
-                    a["srv_ip"].as_str().unwrap(),
-                    num(&a["srv_port"]),
-                )
-            })
+            .map(alert_tuple)
             .collect();
         if flows == active && alerts.len() >= 2 * active.len() {
             break;
@@ -182,14 +180,7 @@ fn periodic_flow_module_alerts_on_the_flows_still_alive() {
     let at_shutdown: BTreeSet<String> = flows
         .iter()
         .filter(|f| f["end_reason"].as_str().is_some_and(|r| r.eq_ignore_ascii_case("shutdown")))
-        .map(|f| {
-            tuple(
-                f["client"]["ip"].as_str().unwrap(),
-                num(&f["client"]["port"]),
-                f["server"]["ip"].as_str().unwrap(),
-                num(&f["server"]["port"]),
-            )
-        })
+        .map(flow_tuple)
         .collect();
     assert_eq!(at_shutdown, active, "{flows:#?}");
 }
@@ -283,27 +274,13 @@ fn live_flows_get_periodic_events_from_the_workers() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| {
-                tuple(
-                    f["client"]["ip"].as_str().unwrap(),
-                    num(&f["client"]["port"]),
-                    f["server"]["ip"].as_str().unwrap(),
-                    num(&f["server"]["port"]),
-                )
-            })
+            .map(flow_tuple)
             .collect();
         let url = "/lua/rest/v2/get/flow/alert/list.lua?ifid=0&status=historical&format=json&start=0&length=100000&alert_id=87;eq";
         let alerts = ns_get(&ns, port, url)["records"].as_array().unwrap().clone();
         let alerted: BTreeSet<String> = alerts
             .iter()
-            .map(|a| {
-                tuple(
-                    a["cli_ip"].as_str().unwrap(),
-                    num(&a["cli_port"]),
-                    a["srv_ip"].as_str().unwrap(),
-                    num(&a["srv_port"]),
-                )
-            })
+            .map(alert_tuple)
             .collect();
         assert!(alerted.is_subset(&active), "alerts on flows not active: {alerted:?} vs {active:?}");
         if active.len() == 6 && alerted == active && alerts.len() >= 12 {
@@ -333,14 +310,7 @@ fn live_flows_get_periodic_events_from_the_workers() {
         std::fs::read_to_string(&dump).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let dumped: BTreeSet<String> = flows
         .iter()
-        .map(|f| {
-            tuple(
-                f["client"]["ip"].as_str().unwrap(),
-                num(&f["client"]["port"]),
-                f["server"]["ip"].as_str().unwrap(),
-                num(&f["server"]["port"]),
-            )
-        })
+        .map(flow_tuple)
         .collect();
     assert_eq!(dumped, active, "{flows:#?}");
 }

@@ -43,13 +43,7 @@ fn generate(dir: &Path) -> (PathBuf, HostAttacks) {
 fn start(name: &str, cap: &Path, enable: &[&str]) -> Daemon {
     let dir = scratch_dir(name);
     let port = free_port();
-    let pre: Vec<String> = enable
-        .iter()
-        .map(|k| {
-            format!("curl -sf 'http://127.0.0.1:{port}/lua/rest/v2/enable/check.lua?check_subdir=host&script_key={k}'")
-        })
-        .collect();
-    let pre = if pre.is_empty() { "true".to_string() } else { pre.join(" && ") };
+    let pre = daemon::enable_checks_script(port, "host", enable);
     let args = [
         "-i",
         cap.to_str().unwrap(),

@@ -104,12 +104,7 @@ fn e2e(pcaps: &Path, name: &str) -> PathBuf {
 fn start(name: &str, cap: &Path, local: &str, enable: &[&str]) -> Daemon {
     let dir = scratch_dir(name);
     let port = free_port();
-    let pre: Vec<String> = enable
-        .iter()
-        .map(|k| {
-            format!("curl -sf 'http://127.0.0.1:{port}/lua/rest/v2/enable/check.lua?check_subdir=host&script_key={k}'")
-        })
-        .collect();
+    let pre = daemon::enable_checks_script(port, "host", enable);
     let args = [
         "-i",
         cap.to_str().unwrap(),
@@ -119,7 +114,7 @@ fn start(name: &str, cap: &Path, local: &str, enable: &[&str]) -> Daemon {
         "1",
         "--disable-login=1",
         "--test-script-pre",
-        &pre.join(" && "),
+        &pre,
     ];
     let d = Daemon::start_on(port, &args, &dir.join("data"), &[("NTOPNG_TEST_HOST_CHECK_PERIOD_MS", "1500")]);
     d.wait_capture_read();

@@ -11,11 +11,7 @@ require "lua_utils"
 local json = require("dkjson")
 local checks_config = require("checks_config")
 
-local function param(name)
-  local v = _POST and _POST[name]
-  if v == nil or v == "" then v = _GET and _GET[name] end
-  return v
-end
+local param = checks_config.request_param
 
 if not isAdministrator() then return end
 

@@ -28,6 +28,13 @@ function checks_config.set_enabled(subdir, key, enabled)
   return true
 end
 
+-- A parameter of the request of a checks page: the form or JSON body first, then the query string.
+function checks_config.request_param(name)
+  local v = _POST and _POST[name]
+  if v == nil or v == "" then v = _GET and _GET[name] end
+  return v
+end
+
 -- The subdirs the daemon's configset holds (the families of checks it registers).
 local function subdirs_of(cs)
   local out = {}

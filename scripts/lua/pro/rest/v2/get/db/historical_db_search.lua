@@ -13,6 +13,7 @@ package.path = dirs.installdir .. "/scripts/lua/modules/?.lua;" .. package.path
 
 require "lua_utils"
 local rest_utils = require("rest_utils")
+local flowdb_rest = require("flowdb_rest")
 
 -- The most rows one request reads (the flow stores' own limit).
 local MAX_ROWS = 100000
@@ -28,18 +29,8 @@ local function invalid(msg)
   rest_utils.extended_answer(rest_utils.consts.err.invalid_args, {}, { error = msg })
 end
 
-local ifid = rest_utils.ifid_or_answer(params)
+local ifid, b, e = flowdb_rest.window(params)
 if not ifid then return end
-local prefs = ntop.getPrefs()
-if not (prefs.is_dump_flows_to_sqlite_enabled or prefs.is_dump_flows_to_clickhouse_enabled) then
-  rest_utils.answer(rest_utils.consts.err.not_enabled)
-  return
-end
-local b, e = given(params.epoch_begin), given(params.epoch_end)
-if b == nil or e == nil or not tostring(b):match("^%d+$") or not tostring(e):match("^%d+$") then
-  invalid("epoch_begin and epoch_end are required (Unix seconds)")
-  return
-end
 local start = tonumber(given(params.start) or "0")
 local length = tonumber(given(params.length) or "10")
 if start == nil or length == nil or start < 0 or length < 1 or start + length > MAX_ROWS then
@@ -108,14 +99,8 @@ else
   q.order_by_clause = (sorts[params.sort or ""] or "FIRST_SEEN") .. " " .. dir
 end
 
-local ok, rows = pcall(interface.execSQLQuery, q)
-if not ok then
-  local msg = tostring(rows)
-  local why = msg:match("invalid query: (.*)$")
-  local rc = why and rest_utils.consts.err.invalid_args or rest_utils.consts.err.internal_error
-  rest_utils.extended_answer(rc, {}, { error = why or msg })
-  return
-end
+local rows = flowdb_rest.rows(q)
+if not rows then return end
 
 local function address(row, side, tag)
   local ip = (row.IP_PROTOCOL_VERSION == "6") and row["IPV6_" .. side .. "_ADDR"] or row["IPV4_" .. side .. "_ADDR"]
